@@ -1,0 +1,139 @@
+//! One redacted JSON line per subprocess call, appended to
+//! `journal/<UTC date>.jsonl`; `--verbose` echoes each line on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::{Caller, CommandSpec, Mode, Output, ProcessError, Settings, stdin};
+use crate::console::Console;
+
+pub(super) struct Journal {
+    dir: Option<PathBuf>,
+    verbose: bool,
+    console: Console,
+    warned: AtomicBool,
+}
+
+pub(super) struct JournalEntry {
+    fields: Map<String, Value>,
+}
+
+impl JournalEntry {
+    /// What every line starts with: when, in which mode, what kind of call, by whom.
+    fn head(caller: &Caller, call: &str, mode: &Mode) -> Map<String, Value> {
+        let mode = match mode {
+            Mode::Live => "live",
+            Mode::DryRun => "dry-run",
+            Mode::Record(_) => "record",
+            Mode::Replay(_) => "replay",
+        };
+        let mut fields = Map::new();
+        fields.insert("ts".into(), json!(jiff::Timestamp::now().to_string()));
+        fields.insert("mode".into(), json!(mode));
+        fields.insert("call".into(), json!(call));
+        fields.insert(
+            "provider".into(),
+            json!({"name": caller.provider, "version": caller.version, "sha256": caller.sha256}),
+        );
+        fields
+    }
+
+    pub fn new(caller: &Caller, cmd: &CommandSpec, call: &str, settings: &Settings) -> Self {
+        let redact = |s: &str| settings.redactor.redact(s).into_owned();
+        let mut fields = Self::head(caller, call, &settings.mode);
+        fields.insert("program".into(), json!(cmd.program));
+        fields.insert(
+            "argv".into(),
+            json!(cmd.args.iter().map(|a| redact(a)).collect::<Vec<_>>()),
+        );
+        fields.insert(
+            "cwd".into(),
+            json!(cmd.cwd.as_ref().map(|c| redact(&c.display().to_string()))),
+        );
+        fields.insert(
+            "env_keys".into(),
+            json!(cmd.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()),
+        );
+        fields.insert(
+            "stdin".into(),
+            stdin::record(&cmd.stdin, &settings.redactor),
+        );
+        JournalEntry { fields }
+    }
+
+    pub fn denied(&mut self, reason: &str) {
+        self.fields.insert("decision".into(), json!("denied"));
+        self.fields.insert("reason".into(), json!(reason));
+    }
+
+    pub fn finished(&mut self, result: &Result<Output, ProcessError>, elapsed: Duration) {
+        self.fields.insert("decision".into(), json!("allowed"));
+        self.fields
+            .insert("duration_ms".into(), json!(elapsed.as_millis() as u64));
+        match result {
+            Ok(output) => {
+                self.fields.insert("status".into(), json!(output.status));
+                self.fields
+                    .insert("stdout_bytes".into(), json!(output.stdout.len()));
+                self.fields
+                    .insert("stderr_bytes".into(), json!(output.stderr.len()));
+                self.fields
+                    .insert("truncated".into(), json!(output.truncated));
+            }
+            Err(error) => {
+                self.fields.insert("error".into(), json!(error.code()));
+                self.fields
+                    .insert("reason".into(), json!(error.to_string()));
+            }
+        }
+    }
+}
+
+impl Journal {
+    /// A line for a file the host wrote on a provider's behalf (never its contents).
+    pub fn write_file(&self, caller: &Caller, path: &str, description: &str, settings: &Settings) {
+        let mut fields = JournalEntry::head(caller, "write-env-file", &settings.mode);
+        fields.insert("path".into(), json!(path));
+        fields.insert("content".into(), json!(description));
+        self.write(&JournalEntry { fields });
+    }
+
+    pub fn new(dir: Option<PathBuf>, verbose: bool, console: Console) -> Self {
+        Journal {
+            dir,
+            verbose,
+            console,
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    pub fn write(&self, entry: &JournalEntry) {
+        let line = serde_json::to_string(&entry.fields).expect("journal entries serialise");
+        if self.verbose {
+            self.console.err_line(&format!("journal: {line}"));
+        }
+        let Some(dir) = &self.dir else { return };
+        let date = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+        let path = dir.join(format!("{date}.jsonl"));
+        let written = std::fs::create_dir_all(dir).and_then(|_| {
+            let mut file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            // One write per line, so concurrent runs never interleave within a line.
+            file.write_all(format!("{line}\n").as_bytes())
+        });
+        if let Err(e) = written
+            && !self.warned.swap(true, Ordering::Relaxed)
+        {
+            self.console.err_line(&format!(
+                "WARN: cannot write the journal {}: {e}",
+                path.display()
+            ));
+        }
+    }
+}

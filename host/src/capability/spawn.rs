@@ -1,0 +1,310 @@
+//! Starting processes: the only code in megaplan-cloud allowed to (the lint
+//! configuration bans `std::process::Command` everywhere else).
+//!
+//! Captured and streamed commands get a process group of their own, so a timeout kills
+//! everything they started, not just the first process; and since the terminal's Ctrl-C
+//! no longer reaches them, an interrupt of megaplan-cloud is forwarded to every live group
+//! before megaplan-cloud itself stops. Terminal commands stay in the foreground group so
+//! the operator's keys reach them.
+
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Mutex, Once, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use wait_timeout::ChildExt;
+
+use super::Output;
+use super::stdin::StdinBytes;
+
+pub(super) struct Launch<'a> {
+    pub path: &'a Path,
+    pub args: &'a [String],
+    pub cwd: Option<&'a Path>,
+    pub env: &'a [(String, String)],
+    pub stdin: StdinBytes,
+}
+
+pub(super) struct Outcome {
+    pub output: Output,
+    pub timed_out: bool,
+}
+
+/// Process groups of the commands running now.
+static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+static FORWARD_INTERRUPTS: Once = Once::new();
+
+/// Keeps a command's process group registered while it runs.
+struct LiveGroup(i32);
+
+impl LiveGroup {
+    fn register(child: &Child) -> Self {
+        FORWARD_INTERRUPTS.call_once(forward_interrupts);
+        let pgid = child.id() as i32;
+        LIVE_GROUPS.lock().expect("not poisoned").insert(pgid);
+        LiveGroup(pgid)
+    }
+}
+
+impl Drop for LiveGroup {
+    fn drop(&mut self) {
+        LIVE_GROUPS.lock().expect("not poisoned").remove(&self.0);
+    }
+}
+
+/// On SIGINT, SIGTERM or SIGHUP: terminate every live group, then die of the signal as
+/// megaplan-cloud would have without a handler.
+fn forward_interrupts() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            for &pgid in LIVE_GROUPS.lock().expect("not poisoned").iter() {
+                if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
+                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::TERM);
+                }
+            }
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    });
+}
+
+/// Finds a program on the host's PATH.
+pub(super) fn locate(program: &str, search_path: Option<std::ffi::OsString>) -> Option<PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    which::which_in(program, Some(search_path?), cwd).ok()
+}
+
+fn command(launch: &Launch<'_>) -> Command {
+    let mut cmd = Command::new(launch.path);
+    cmd.args(launch.args);
+    if let Some(cwd) = launch.cwd {
+        cmd.current_dir(cwd);
+    }
+    for (key, value) in launch.env {
+        cmd.env(key, value);
+    }
+    cmd
+}
+
+fn stdin_stdio(stdin: &StdinBytes) -> Stdio {
+    match stdin {
+        StdinBytes::Null => Stdio::null(),
+        StdinBytes::Inherit => Stdio::inherit(),
+        StdinBytes::Bytes(_) => Stdio::piped(),
+    }
+}
+
+/// Feeds stdin from a thread so a child that writes before it reads cannot deadlock us.
+fn feed_stdin(child: &mut Child, stdin: StdinBytes) -> Option<thread::JoinHandle<()>> {
+    let StdinBytes::Bytes(bytes) = stdin else {
+        return None;
+    };
+    let mut pipe = child.stdin.take()?;
+    Some(thread::spawn(move || {
+        // A child that exits without reading all of its input closes the pipe; that
+        // is its business, not an error of ours.
+        let _ = pipe.write_all(&bytes);
+    }))
+}
+
+/// Reads a pipe to the end, keeping at most `cap` bytes.
+fn read_capped(mut pipe: impl Read, cap: usize) -> (Vec<u8>, bool) {
+    let mut kept = Vec::new();
+    let mut truncated = false;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match pipe.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = cap.saturating_sub(kept.len());
+                if n > room {
+                    truncated = true;
+                }
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+        }
+    }
+    (kept, truncated)
+}
+
+fn kill_group(child: &Child) {
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+}
+
+fn status_code(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .unwrap_or_else(|| -status.signal().unwrap_or(1))
+}
+
+/// Waits for the child until `deadline`; on expiry kills its process group.
+fn wait_until(child: &mut Child, deadline: Option<Instant>) -> std::io::Result<(ExitStatus, bool)> {
+    let Some(deadline) = deadline else {
+        return Ok((child.wait()?, false));
+    };
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    match child.wait_timeout(remaining)? {
+        Some(status) => Ok((status, false)),
+        None => {
+            kill_group(child);
+            Ok((child.wait()?, true))
+        }
+    }
+}
+
+/// Runs to completion with stdout and stderr captured separately.
+pub(super) fn capture(
+    launch: Launch<'_>,
+    timeout: Duration,
+    cap: usize,
+) -> std::io::Result<Outcome> {
+    let deadline = Instant::now() + timeout;
+    let mut cmd = command(&launch);
+    cmd.stdin(stdin_stdio(&launch.stdin))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn()?;
+    let _live = LiveGroup::register(&child);
+    let feeder = feed_stdin(&mut child, launch.stdin);
+    let (sender, receiver) = mpsc::channel();
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let out_sender = sender.clone();
+    thread::spawn(move || out_sender.send((true, read_capped(stdout, cap))));
+    thread::spawn(move || sender.send((false, read_capped(stderr, cap))));
+
+    let (status, mut timed_out) = wait_until(&mut child, Some(deadline))?;
+    let mut output = Output {
+        status: status_code(status),
+        ..Output::default()
+    };
+    // A descendant may still hold the pipes open after the child exits; it gets until
+    // the deadline, then its group is killed.
+    for _ in 0..2 {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let received = match receiver.recv_timeout(remaining) {
+            Ok(received) => received,
+            Err(_) => {
+                kill_group(&child);
+                timed_out = true;
+                match receiver.recv_timeout(Duration::from_secs(5)) {
+                    Ok(received) => received,
+                    Err(_) => break,
+                }
+            }
+        };
+        let (is_stdout, (bytes, truncated)) = received;
+        output.truncated |= truncated;
+        if is_stdout {
+            output.stdout = bytes;
+        } else {
+            output.stderr = bytes;
+        }
+    }
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    Ok(Outcome { output, timed_out })
+}
+
+/// Runs with stdout and stderr merged into one pipe, handing chunks to `sink` as
+/// they are read.
+pub(super) fn stream(
+    launch: Launch<'_>,
+    timeout: Option<Duration>,
+    sink: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<Outcome> {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    let (mut reader, writer) = std::io::pipe()?;
+    let mut cmd = command(&launch);
+    cmd.stdin(stdin_stdio(&launch.stdin))
+        .stdout(writer.try_clone()?)
+        .stderr(writer)
+        .process_group(0);
+    let mut child = cmd.spawn()?;
+    let _live = LiveGroup::register(&child);
+    // Drop our copies of the write end, or the reader never sees end-of-file.
+    drop(cmd);
+    let feeder = feed_stdin(&mut child, launch.stdin);
+    let pid = child.id();
+    let watchdog = deadline.map(|deadline| spawn_watchdog(pid, deadline));
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => sink(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let status = child.wait()?;
+    let timed_out = watchdog.is_some_and(|w| w.fired());
+    if let Some(feeder) = feeder {
+        let _ = feeder.join();
+    }
+    Ok(Outcome {
+        output: Output {
+            status: status_code(status),
+            ..Output::default()
+        },
+        timed_out,
+    })
+}
+
+/// Kills a process group when its deadline passes, unless cancelled first.
+struct Watchdog {
+    fired: mpsc::Receiver<bool>,
+    cancel: mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    fn fired(self) -> bool {
+        let _ = self.cancel.send(());
+        self.fired.recv().unwrap_or(false)
+    }
+}
+
+fn spawn_watchdog(pid: u32, deadline: Instant) -> Watchdog {
+    let (cancel, cancelled) = mpsc::channel::<()>();
+    let (fired_tx, fired) = mpsc::channel();
+    thread::spawn(move || {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let fire = matches!(
+            cancelled.recv_timeout(remaining),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        );
+        if fire && let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+        let _ = fired_tx.send(fire);
+    });
+    Watchdog { fired, cancel }
+}
+
+/// Runs on the operator's terminal: stdio inherited, same process group.
+pub(super) fn on_terminal(launch: Launch<'_>) -> std::io::Result<Outcome> {
+    let mut cmd = command(&launch);
+    cmd.stdin(Stdio::inherit())
+        .stdout(Stdio::inherit())
+        .stderr(Stdio::inherit());
+    let status = cmd.status()?;
+    Ok(Outcome {
+        output: Output {
+            status: status_code(status),
+            ..Output::default()
+        },
+        timed_out: false,
+    })
+}

@@ -1,0 +1,468 @@
+//! Every cloud.yaml field, once: its type, default and meaning. The JSON Schema
+//! (`megaplan-cloud schema`), the unknown-key warnings and the documentation check all
+//! read this table; validation (`validate.rs`) enforces it in the reference's order.
+
+use serde_json::{Map, Value, json};
+
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    String,
+    AbsolutePath,
+    Enum(&'static [&'static str]),
+    Integer,
+    PositiveInteger,
+    StringList,
+    /// `agents`: keys `default` or a phase, values an agent.
+    Agents,
+    /// `toolchains`: aliases or `{name, install}` mappings.
+    Toolchains,
+    /// `extra_repos`: paths (the seed era) or `{url, branch, workspace}` mappings.
+    ExtraRepos,
+    /// A mapping of names to scalar values (`ssh.options`).
+    StringMap,
+}
+
+pub struct Field {
+    pub path: &'static str,
+    pub kind: Kind,
+    /// The default as JSON text, when there is one.
+    pub default: Option<&'static str>,
+    pub doc: &'static str,
+    /// Not in the Python reference (a megaplan-cloud addition).
+    pub addition: bool,
+}
+
+pub const PROVIDERS: &[&str] = &["railway", "local", "ssh"];
+pub const MODES: &[&str] = &["auto", "chain", "idle"];
+pub const REASONING: &[&str] = &["minimal", "low", "medium", "high"];
+pub const AGENTS: &[&str] = &["claude", "codex", "hermes", "shannon"];
+pub const TOOLCHAIN_ALIASES: &[&str] = &["rust", "go", "java"];
+/// Phase names valid as `agents` keys, in routing order, with the built-in fallback.
+pub const PHASES: &[(&str, &str)] = &[
+    ("plan", "claude"),
+    ("prep", "claude"),
+    ("critique", "codex"),
+    ("revise", "claude"),
+    ("gate", "claude"),
+    ("feedback", "claude:low"),
+    ("finalize", "claude"),
+    ("execute", "codex"),
+    ("loop_plan", "claude"),
+    ("loop_execute", "codex"),
+    ("review", "codex"),
+    ("tiebreaker_researcher", "codex"),
+    ("tiebreaker_challenger", "codex"),
+];
+
+/// Top-level blocks that are mappings, with their meaning.
+pub const BLOCKS: &[(&str, &str)] = &[
+    ("repo", "The repository cloned into the runner's workspace."),
+    (
+        "codex",
+        "Codex settings written to /root/.codex/config.toml on every boot.",
+    ),
+    ("agents", "Which agent runs each megaplan phase."),
+    ("megaplan", "Which megaplan the runner installs on boot."),
+    ("resources", "Volume and port of the runner."),
+    ("railway", "Settings of the railway provider."),
+    ("local", "Settings of the local provider."),
+    ("ssh", "Settings of the ssh provider."),
+    ("auto", "Used only when mode is auto."),
+    ("chain", "Used only when mode is chain."),
+    ("image", "The runner image (a megaplan-cloud addition)."),
+];
+
+const fn field(
+    path: &'static str,
+    kind: Kind,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> Field {
+    Field {
+        path,
+        kind,
+        default,
+        doc,
+        addition: false,
+    }
+}
+
+/// A field megaplan-cloud adds to the reference's.
+const fn added(
+    path: &'static str,
+    kind: Kind,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> Field {
+    Field {
+        addition: true,
+        ..field(path, kind, default, doc)
+    }
+}
+
+pub const FIELDS: &[Field] = &[
+    field(
+        "provider",
+        Kind::String,
+        Some(r#""railway""#),
+        "The transport: railway, local, ssh, or an installed third-party provider. `fly` is reserved.",
+    ),
+    field(
+        "mode",
+        Kind::Enum(MODES),
+        Some(r#""idle""#),
+        "What the runner's agent session does on boot: auto, chain or idle.",
+    ),
+    field(
+        "secrets",
+        Kind::StringList,
+        Some("[]"),
+        "Names of local environment variables handed to the runner on deploy and redacted from all output.",
+    ),
+    field(
+        "toolchains",
+        Kind::Toolchains,
+        Some("[]"),
+        "Extra toolchains layered into the image: aliases rust, go, java, or {name, install} mappings.",
+    ),
+    field(
+        "extra_repos",
+        Kind::ExtraRepos,
+        Some("[]"),
+        "Extra repositories whose sync state the supervisor refreshes.",
+    ),
+    field(
+        "chain_session",
+        Kind::String,
+        None,
+        "tmux session for `chain` (an optional extension from just after the seed era).",
+    ),
+    field(
+        "repo.url",
+        Kind::String,
+        None,
+        "Git URL cloned into the remote workspace. Required.",
+    ),
+    field(
+        "repo.branch",
+        Kind::String,
+        Some(r#""main""#),
+        "Branch checked out on clone.",
+    ),
+    field(
+        "repo.workspace",
+        Kind::AbsolutePath,
+        Some(r#""/workspace/app""#),
+        "Absolute repository path inside the runner.",
+    ),
+    field(
+        "codex.model",
+        Kind::String,
+        Some(r#""gpt-5.4""#),
+        "Codex model.",
+    ),
+    field(
+        "codex.reasoning",
+        Kind::Enum(REASONING),
+        Some(r#""high""#),
+        "Codex reasoning effort.",
+    ),
+    field(
+        "agents",
+        Kind::Agents,
+        Some(r#"{"default": "codex"}"#),
+        "`default` applies to every phase; phase keys override it.",
+    ),
+    field(
+        "megaplan.ref",
+        Kind::String,
+        Some(r#""main""#),
+        "Branch, tag or SHA of megaplan installed on boot.",
+    ),
+    field(
+        "resources.volume",
+        Kind::String,
+        None,
+        "Provider-specific persistent volume; `destroy` deletes it only when set.",
+    ),
+    field(
+        "resources.port",
+        Kind::Integer,
+        Some("8080"),
+        "Health server port exposed by the runner.",
+    ),
+    field(
+        "railway.service",
+        Kind::String,
+        Some(r#""agent""#),
+        "Railway service name.",
+    ),
+    field(
+        "railway.session",
+        Kind::String,
+        Some(r#""agent""#),
+        "Railway SSH session name for `attach`.",
+    ),
+    field(
+        "railway.project",
+        Kind::String,
+        None,
+        "Railway project, passed explicitly when set.",
+    ),
+    field(
+        "railway.environment",
+        Kind::String,
+        None,
+        "Railway environment, passed explicitly when set.",
+    ),
+    field(
+        "local.compose_project",
+        Kind::String,
+        Some(r#""megaplan-cloud""#),
+        "Docker Compose project name; also names the deploy dir.",
+    ),
+    field(
+        "local.workdir",
+        Kind::String,
+        Some(r#""workspace""#),
+        "Directory of the deploy dir bind-mounted at repo.workspace.",
+    ),
+    field(
+        "ssh.host",
+        Kind::String,
+        None,
+        "Docker host reached over SSH. Required for provider ssh.",
+    ),
+    field("ssh.user", Kind::String, None, "SSH user."),
+    field("ssh.port", Kind::PositiveInteger, Some("22"), "SSH port."),
+    field(
+        "ssh.identity_file",
+        Kind::String,
+        None,
+        "Identity file for ssh, scp and rsync (not expanded).",
+    ),
+    field(
+        "ssh.remote_dir",
+        Kind::AbsolutePath,
+        Some(r#""/tmp/megaplan-cloud""#),
+        "Remote directory holding the build context and .env.",
+    ),
+    field(
+        "ssh.container",
+        Kind::String,
+        Some(r#""megaplan-cloud-agent""#),
+        "Remote container name and image tag.",
+    ),
+    added(
+        "ssh.options",
+        Kind::StringMap,
+        Some("{}"),
+        "OpenSSH options (`-o NAME=VALUE`) overriding the defaults BatchMode=yes (non-interactive calls), ConnectTimeout=10, ServerAliveInterval=30, ServerAliveCountMax=3, StrictHostKeyChecking=accept-new.",
+    ),
+    field(
+        "auto.plan_name",
+        Kind::String,
+        None,
+        "Plan name for the boot-time `megaplan auto`. Required in mode auto.",
+    ),
+    field(
+        "auto.idea_file",
+        Kind::AbsolutePath,
+        None,
+        "Remote idea file. Required in mode auto.",
+    ),
+    field(
+        "auto.robustness",
+        Kind::String,
+        Some(r#""standard""#),
+        "Robustness for the boot-time `megaplan init`.",
+    ),
+    field(
+        "chain.spec",
+        Kind::AbsolutePath,
+        None,
+        "Remote chain spec. Required in mode chain.",
+    ),
+    field(
+        "chain.chain_session",
+        Kind::String,
+        None,
+        "tmux session used by `chain` in mode chain.",
+    ),
+    added(
+        "image.base",
+        Kind::String,
+        Some(r#""ubuntu:22.04""#),
+        "Base image of the built-in Dockerfile (private registries, offline builds).",
+    ),
+    added(
+        "image.dockerfile",
+        Kind::String,
+        None,
+        "Your own Dockerfile template, used instead of the built-in one (relative to cloud.yaml).",
+    ),
+];
+
+pub fn find(path: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.path == path)
+}
+
+/// Whether `path` (e.g. `repo.branch`) names a known field or block.
+pub fn is_known(path: &str) -> bool {
+    find(path).is_some() || BLOCKS.iter().any(|(block, _)| *block == path)
+}
+
+/// The closest known key at the same level, for "did you mean" hints.
+pub fn suggest(path: &str) -> Option<&'static str> {
+    let (parent, leaf) = match path.rsplit_once('.') {
+        Some((parent, leaf)) => (Some(parent), leaf),
+        None => (None, path),
+    };
+    let siblings = FIELDS
+        .iter()
+        .map(|f| f.path)
+        .chain(BLOCKS.iter().map(|(b, _)| *b))
+        .filter(|candidate| match (parent, candidate.rsplit_once('.')) {
+            (Some(parent), Some((p, _))) => p == parent,
+            (None, None) => true,
+            _ => false,
+        });
+    siblings
+        .map(|candidate| {
+            let candidate_leaf = candidate.rsplit('.').next().unwrap_or(candidate);
+            (strsim::damerau_levenshtein(leaf, candidate_leaf), candidate)
+        })
+        .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn kind_schema(kind: Kind) -> Value {
+    match kind {
+        Kind::String => json!({"type": "string", "minLength": 1}),
+        Kind::AbsolutePath => json!({"type": "string", "pattern": "^/"}),
+        Kind::Enum(values) => json!({"type": "string", "enum": values}),
+        Kind::Integer => json!({"type": "integer", "minimum": 1, "maximum": 65535}),
+        Kind::PositiveInteger => json!({"type": "integer", "minimum": 1}),
+        Kind::StringList => json!({"type": "array", "items": {"type": "string", "minLength": 1}}),
+        Kind::Agents => {
+            let keys: Vec<&str> = std::iter::once("default")
+                .chain(PHASES.iter().map(|(p, _)| *p))
+                .collect();
+            json!({
+                "type": "object",
+                "propertyNames": {"enum": keys},
+                "additionalProperties": {"type": "string", "enum": AGENTS},
+            })
+        }
+        Kind::Toolchains => json!({
+            "type": "array",
+            "items": {"oneOf": [
+                {"type": "string", "enum": TOOLCHAIN_ALIASES},
+                {
+                    "type": "object",
+                    "required": ["name", "install"],
+                    "properties": {
+                        "name": {"type": "string", "minLength": 1},
+                        "install": {"type": "string", "minLength": 1},
+                    },
+                },
+            ]},
+        }),
+        Kind::StringMap => json!({
+            "type": "object",
+            "additionalProperties": {"type": ["string", "integer", "boolean"]},
+        }),
+        Kind::ExtraRepos => json!({
+            "type": "array",
+            "items": {"oneOf": [
+                {"type": "string", "minLength": 1},
+                {
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {
+                        "url": {"type": "string", "minLength": 1},
+                        "branch": {"type": "string", "minLength": 1},
+                        "workspace": {"type": "string", "pattern": "^/"},
+                    },
+                },
+            ]},
+        }),
+    }
+}
+
+fn field_schema(field: &Field) -> Value {
+    let mut schema = kind_schema(field.kind);
+    let object = schema.as_object_mut().expect("kind schemas are objects");
+    let mut description = field.doc.to_string();
+    if field.addition {
+        description.push_str(" (megaplan-cloud addition)");
+    }
+    object.insert("description".into(), json!(description));
+    if let Some(default) = field.default {
+        object.insert(
+            "default".into(),
+            serde_json::from_str(default).expect("defaults are JSON"),
+        );
+    }
+    schema
+}
+
+/// The JSON Schema of cloud.yaml. Unknown keys are allowed (with a warning), as the
+/// reference ignores them.
+pub fn schema() -> Value {
+    let mut properties = Map::new();
+    for field in FIELDS.iter().filter(|f| !f.path.contains('.')) {
+        properties.insert(field.path.into(), field_schema(field));
+    }
+    for (block, doc) in BLOCKS.iter().filter(|(b, _)| *b != "agents") {
+        let mut block_properties = Map::new();
+        for field in FIELDS
+            .iter()
+            .filter(|f| f.path.split_once('.').is_some_and(|(b, _)| b == *block))
+        {
+            let leaf = field.path.split_once('.').expect("nested").1;
+            block_properties.insert(leaf.into(), field_schema(field));
+        }
+        let mut block_schema =
+            json!({"type": "object", "description": doc, "properties": block_properties});
+        if *block == "repo" {
+            block_schema["required"] = json!(["url"]);
+        }
+        properties.insert(block.to_string(), block_schema);
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "megaplan-cloud cloud.yaml",
+        "type": "object",
+        "required": ["repo"],
+        "properties": properties,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_stay_at_the_same_level() {
+        assert_eq!(suggest("repo.brnach"), Some("repo.branch"));
+        assert_eq!(suggest("provder"), Some("provider"));
+        assert_eq!(suggest("ssh.hots"), Some("ssh.host"));
+        assert_eq!(suggest("repo.zzzzzzzz"), None);
+        assert_eq!(suggest("secret"), Some("secrets"));
+    }
+
+    #[test]
+    fn every_default_is_json() {
+        for field in FIELDS {
+            if let Some(default) = field.default {
+                assert!(
+                    serde_json::from_str::<Value>(default).is_ok(),
+                    "{}",
+                    field.path
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! cloud.yaml: every field of the reference with its default, validated in the
+//! reference's order with its messages (located as `cloud.yaml:<line>:<column>:`), plus
+//! this tool's additions (`image`). Unknown keys are accepted, as the reference does,
+//! with a warning and a did-you-mean hint.
+
+pub mod fields;
+mod locate;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value as Json, json};
+use yaml_serde::Value;
+
+use crate::error::{CloudError, CloudResult};
+use crate::plugin::OpContext;
+pub use locate::Locations;
+pub use validate::python_repr;
+
+pub const DEFAULT_BASE_IMAGE: &str = "ubuntu:22.04";
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Repo {
+    pub url: String,
+    pub branch: String,
+    pub workspace: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Codex {
+    pub model: String,
+    pub reasoning: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    Chain,
+    Idle,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Auto => "auto",
+            Mode::Chain => "chain",
+            Mode::Idle => "idle",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resources {
+    pub volume: Option<String>,
+    pub port: u16,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Railway {
+    pub service: String,
+    pub session: String,
+    pub project: Option<String>,
+    pub environment: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Local {
+    pub compose_project: String,
+    pub workdir: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ssh {
+    pub host: String,
+    pub user: Option<String>,
+    pub port: u16,
+    pub identity_file: Option<String>,
+    pub remote_dir: String,
+    pub container: String,
+    /// OpenSSH `-o` options, in file order (an addition).
+    pub options: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Auto {
+    pub plan_name: String,
+    pub idea_file: String,
+    pub robustness: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    pub spec: String,
+    pub chain_session: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExtraRepo {
+    /// The seed era's form: a path in the runner.
+    Path(String),
+    /// The later form.
+    Repo(Repo),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Toolchain {
+    pub name: String,
+    pub install: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Image {
+    pub base: String,
+    /// The operator's own Dockerfile template, as written (relative to cloud.yaml).
+    pub dockerfile: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CloudSpec {
+    pub path: PathBuf,
+    pub provider: String,
+    pub repo: Repo,
+    pub codex: Codex,
+    pub mode: Mode,
+    /// `agents` as written (`[("default", "codex")]` when absent or empty).
+    pub agents: Vec<(String, String)>,
+    pub megaplan_ref: String,
+    pub resources: Resources,
+    pub railway: Railway,
+    pub local: Option<Local>,
+    pub ssh: Option<Ssh>,
+    pub auto: Option<Auto>,
+    pub chain: Option<Chain>,
+    pub extra_repos: Vec<ExtraRepo>,
+    pub chain_session: Option<String>,
+    pub secrets: Vec<String>,
+    pub toolchains: Vec<Toolchain>,
+    pub image: Image,
+    /// Top-level mappings as JSON, for third-party providers' own sections.
+    sections: serde_json::Map<String, Json>,
+}
+
+/// A loaded cloud.yaml and what the operator should hear about it.
+#[derive(Debug)]
+pub struct Loaded {
+    pub spec: CloudSpec,
+    pub warnings: Vec<String>,
+}
+
+impl CloudSpec {
+    /// Loads and validates cloud.yaml. `installed` says whether a third-party provider of
+    /// that name is installed (it is then accepted as `provider:`).
+    pub fn load(path: &Path, installed: &dyn Fn(&str) -> bool) -> CloudResult<Loaded> {
+        let text = std::fs::read_to_string(path).map_err(|_| {
+            CloudError::new(
+                "invalid_spec",
+                format!("spec file not found: {}", path.display()),
+            )
+        })?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "cloud.yaml".into());
+        Self::parse(&text, &file_name, installed).map(|mut loaded| {
+            loaded.spec.path = path.to_path_buf();
+            loaded
+        })
+    }
+
+    /// Validates cloud.yaml text; `file_name` prefixes located messages.
+    pub fn parse(
+        text: &str,
+        file_name: &str,
+        installed: &dyn Fn(&str) -> bool,
+    ) -> CloudResult<Loaded> {
+        let root: Value = yaml_serde::from_str(text).map_err(|e| {
+            let located = match e.location() {
+                Some(at) => format!(
+                    "{file_name}:{}:{}: YAML parse error: {e}",
+                    at.line(),
+                    at.column()
+                ),
+                None => format!("YAML parse error: {e}"),
+            };
+            CloudError::new("invalid_spec", located)
+        })?;
+        let empty = yaml_serde::Mapping::new();
+        let root = match &root {
+            Value::Null => &empty,
+            Value::Mapping(map) => map,
+            _ => {
+                return Err(CloudError::new(
+                    "invalid_spec",
+                    "cloud spec must be a YAML mapping",
+                ));
+            }
+        };
+        let locations = Locations::index(text);
+        let reader = validate::Reader {
+            file_name,
+            locations: &locations,
+        };
+        let mut spec = validate::read(&reader, root, installed)?;
+        spec.sections = root
+            .iter()
+            .filter_map(|(key, value)| {
+                let key = key.as_str()?;
+                let json = serde_json::to_value(value).ok()?;
+                json.is_object().then(|| (key.to_string(), json))
+            })
+            .collect();
+        let warnings = unknown_keys(root, &spec.provider, &locations, file_name);
+        Ok(Loaded { spec, warnings })
+    }
+
+    /// The provider's own section with defaults applied, as the provider receives it.
+    pub fn provider_section(&self) -> Json {
+        match self.provider.as_str() {
+            "railway" => json!({
+                "service": self.railway.service,
+                "session": self.railway.session,
+                "project": self.railway.project,
+                "environment": self.railway.environment,
+            }),
+            "local" => match &self.local {
+                Some(local) => {
+                    json!({"compose_project": local.compose_project, "workdir": local.workdir})
+                }
+                None => json!({}),
+            },
+            "ssh" => match &self.ssh {
+                Some(ssh) => json!({
+                    "host": ssh.host,
+                    "user": ssh.user,
+                    "port": ssh.port,
+                    "identity_file": ssh.identity_file,
+                    "remote_dir": ssh.remote_dir,
+                    "container": ssh.container,
+                    "options": ssh.options.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect::<serde_json::Map<String, Json>>(),
+                }),
+                None => json!({}),
+            },
+            other => self
+                .sections
+                .get(other)
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+        }
+    }
+
+    /// What a provider operation is told. `is_set` says whether a secret has a
+    /// non-empty local value (the value itself never leaves the host).
+    pub fn op_context(&self, session: Option<String>, is_set: &dyn Fn(&str) -> bool) -> OpContext {
+        OpContext {
+            config: self.provider_section(),
+            workspace: self.repo.workspace.clone(),
+            port: self.resources.port,
+            volume: self.resources.volume.clone(),
+            secret_names: self.secrets.clone(),
+            unset_secrets: self
+                .secrets
+                .iter()
+                .filter(|name| !is_set(name))
+                .cloned()
+                .collect(),
+            session,
+        }
+    }
+
+    /// The agent for each phase: `agents.<phase>`, else `agents.default`, else the
+    /// built-in routing.
+    pub fn routing(&self) -> Vec<(&'static str, String)> {
+        let lookup = |key: &str| {
+            self.agents
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let default = lookup("default");
+        fields::PHASES
+            .iter()
+            .map(|(phase, fallback)| {
+                let agent = lookup(phase)
+                    .or_else(|| default.clone())
+                    .unwrap_or_else(|| fallback.to_string());
+                (*phase, agent)
+            })
+            .collect()
+    }
+}
+
+/// Warnings for keys the reference would silently ignore.
+fn unknown_keys(
+    root: &yaml_serde::Mapping,
+    provider: &str,
+    at: &Locations,
+    file_name: &str,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut warn = |path: String| {
+        let location = at
+            .key(&path)
+            .map(|(line, column)| format!("{file_name}:{line}:{column}: "))
+            .unwrap_or_default();
+        let hint = fields::suggest(&path)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        warnings.push(format!(
+            "warning: {location}unknown key `{path}` is ignored{hint}"
+        ));
+    };
+    for (key, value) in root {
+        let Some(key) = key.as_str() else { continue };
+        if key == provider && !fields::PROVIDERS.contains(&provider) {
+            continue;
+        }
+        if !fields::is_known(key) {
+            warn(key.to_string());
+            continue;
+        }
+        let is_block = fields::BLOCKS.iter().any(|(b, _)| *b == key) && key != "agents";
+        if let (true, Some(map)) = (is_block, value.as_mapping()) {
+            for sub in map.keys().filter_map(Value::as_str) {
+                let path = format!("{key}.{sub}");
+                if !fields::is_known(&path) {
+                    warn(path);
+                }
+            }
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests;

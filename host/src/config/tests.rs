@@ -1,0 +1,528 @@
+//! Every validation message of behaviour.md §3.2, defaults, locations and warnings.
+
+use super::*;
+
+fn parse(text: &str) -> CloudResult<Loaded> {
+    CloudSpec::parse(text, "cloud.yaml", &|name| name == "sandbox")
+}
+
+fn error(text: &str) -> CloudError {
+    parse(text).expect_err(text)
+}
+
+const REPO: &str = "repo: {url: https://example.com/app.git}\n";
+
+#[test]
+fn defaults_match_the_reference() {
+    let spec = parse(REPO).unwrap().spec;
+    assert_eq!(spec.provider, "railway");
+    assert_eq!(spec.repo.branch, "main");
+    assert_eq!(spec.repo.workspace, "/workspace/app");
+    assert_eq!(
+        spec.agents,
+        vec![("default".to_string(), "codex".to_string())]
+    );
+    assert_eq!(
+        spec.codex,
+        Codex {
+            model: "gpt-5.4".into(),
+            reasoning: "high".into()
+        }
+    );
+    assert_eq!(spec.mode, Mode::Idle);
+    assert_eq!(spec.megaplan_ref, "main");
+    assert_eq!(
+        spec.resources,
+        Resources {
+            volume: None,
+            port: 8080
+        }
+    );
+    assert_eq!(
+        spec.railway,
+        Railway {
+            service: "agent".into(),
+            session: "agent".into(),
+            project: None,
+            environment: None
+        }
+    );
+    assert_eq!(spec.local, None);
+    assert_eq!(spec.ssh, None);
+    assert!(spec.secrets.is_empty() && spec.toolchains.is_empty() && spec.extra_repos.is_empty());
+    assert_eq!(
+        spec.image,
+        Image {
+            base: "ubuntu:22.04".into(),
+            dockerfile: None
+        }
+    );
+}
+
+#[test]
+fn provider_blocks_get_their_defaults() {
+    let spec = parse(&format!("provider: local\n{REPO}")).unwrap().spec;
+    assert_eq!(
+        spec.local,
+        Some(Local {
+            compose_project: "megaplan-cloud".into(),
+            workdir: "workspace".into()
+        })
+    );
+    let spec = parse(&format!("provider: ssh\n{REPO}ssh: {{host: h}}\n"))
+        .unwrap()
+        .spec;
+    assert_eq!(
+        spec.ssh,
+        Some(Ssh {
+            host: "h".into(),
+            user: None,
+            port: 22,
+            identity_file: None,
+            remote_dir: "/tmp/megaplan-cloud".into(),
+            container: "megaplan-cloud-agent".into(),
+            options: vec![],
+        })
+    );
+    // A non-empty local block is built whatever the provider.
+    let spec = parse(&format!("{REPO}local: {{workdir: w}}\n"))
+        .unwrap()
+        .spec;
+    assert_eq!(spec.local.unwrap().workdir, "w");
+}
+
+#[test]
+fn every_reference_message() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("- a\n", "invalid_spec", "cloud spec must be a YAML mapping"),
+        ("42\n", "invalid_spec", "cloud spec must be a YAML mapping"),
+        ("", "invalid_spec", "`repo.url` is required"),
+        (
+            "provider: fly\n",
+            "future_provider",
+            "provider 'fly' is reserved for a future release; future providers: fly",
+        ),
+        (
+            "provider: bogus\n",
+            "invalid_spec",
+            "provider must be one of railway, local, ssh, fly; got 'bogus'",
+        ),
+        (
+            "provider: ''\n",
+            "invalid_spec",
+            "`provider` must be a non-empty string",
+        ),
+        ("repo: [1]\n", "invalid_spec", "`repo` must be a mapping"),
+        ("repo: {}\n", "invalid_spec", "`repo.url` is required"),
+        (
+            "repo: {url: 5}\n",
+            "invalid_spec",
+            "`repo.url` must be a non-empty string",
+        ),
+        (
+            "repo: {url: '  '}\n",
+            "invalid_spec",
+            "`repo.url` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u, branch: ''}\n",
+            "invalid_spec",
+            "`repo.branch` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u, workspace: rel}\n",
+            "invalid_spec",
+            "`repo.workspace` must be an absolute POSIX path; got 'rel'",
+        ),
+        (
+            "repo: {url: u, workspace: null}\n",
+            "invalid_spec",
+            "`repo.workspace` is required",
+        ),
+        (
+            "repo: {url: u}\ncodex: 1\n",
+            "invalid_spec",
+            "`codex` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\ncodex: {reasoning: extreme}\n",
+            "invalid_spec",
+            "codex.reasoning must be one of minimal, low, medium, high; got 'extreme'",
+        ),
+        (
+            "repo: {url: u}\ncodex: {model: ''}\n",
+            "invalid_spec",
+            "`codex.model` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nmode: mystery\n",
+            "invalid_spec",
+            "mode must be one of auto, chain, idle; got 'mystery'",
+        ),
+        (
+            "repo: {url: u}\nagents: [codex]\n",
+            "invalid_spec",
+            "`agents` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nagents: {shipit: codex}\n",
+            "invalid_spec",
+            "Unknown agents key 'shipit'. Valid keys: default, plan, prep, critique, revise, gate, feedback, finalize, execute, loop_plan, loop_execute, review, tiebreaker_researcher, tiebreaker_challenger",
+        ),
+        (
+            "repo: {url: u}\nagents: {1: codex}\n",
+            "invalid_spec",
+            "`agents` keys must be strings; valid keys: default, plan, prep, critique, revise, gate, feedback, finalize, execute, loop_plan, loop_execute, review, tiebreaker_researcher, tiebreaker_challenger",
+        ),
+        (
+            "repo: {url: u}\nagents: {plan: marvin}\n",
+            "invalid_spec",
+            "Unknown agent 'marvin'. Valid agents: claude, codex, hermes, shannon",
+        ),
+        (
+            "repo: {url: u}\nagents: {feedback: 'claude:low'}\n",
+            "invalid_spec",
+            "Unknown agent 'claude:low'. Valid agents: claude, codex, hermes, shannon",
+        ),
+        (
+            "repo: {url: u}\nagents: {plan: null}\n",
+            "invalid_spec",
+            "Unknown agent 'None'. Valid agents: claude, codex, hermes, shannon",
+        ),
+        (
+            "repo: {url: u}\nmegaplan: x\n",
+            "invalid_spec",
+            "`megaplan` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nmegaplan: {ref: ''}\n",
+            "invalid_spec",
+            "`megaplan.ref` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nresources: x\n",
+            "invalid_spec",
+            "`resources` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nresources: {volume: ''}\n",
+            "invalid_spec",
+            "`resources.volume` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nresources: {port: x}\n",
+            "invalid_spec",
+            "`resources.port` must be an integer",
+        ),
+        (
+            "repo: {url: u}\nresources: {port: 80.5}\n",
+            "invalid_spec",
+            "`resources.port` must be an integer",
+        ),
+        (
+            "repo: {url: u}\nresources: {port: true}\n",
+            "invalid_spec",
+            "`resources.port` must be an integer",
+        ),
+        (
+            "repo: {url: u}\nrailway: x\n",
+            "invalid_spec",
+            "`railway` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nrailway: {service: ''}\n",
+            "invalid_spec",
+            "`railway.service` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nrailway: {project: 3}\n",
+            "invalid_spec",
+            "`railway.project` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nlocal: x\n",
+            "invalid_spec",
+            "`local` must be a mapping",
+        ),
+        (
+            "provider: local\nrepo: {url: u}\nlocal: {workdir: ''}\n",
+            "invalid_spec",
+            "`local.workdir` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nssh: x\n",
+            "invalid_spec",
+            "`ssh` must be a mapping",
+        ),
+        (
+            "provider: ssh\nrepo: {url: u}\n",
+            "invalid_spec",
+            "`ssh.host` is required",
+        ),
+        (
+            "provider: ssh\nrepo: {url: u}\nssh: {host: h, port: 0}\n",
+            "invalid_spec",
+            "`ssh.port` must be a positive integer",
+        ),
+        (
+            "provider: ssh\nrepo: {url: u}\nssh: {host: h, port: '22'}\n",
+            "invalid_spec",
+            "`ssh.port` must be a positive integer",
+        ),
+        (
+            "provider: ssh\nrepo: {url: u}\nssh: {host: h, remote_dir: tmp/x}\n",
+            "invalid_spec",
+            "`ssh.remote_dir` must be an absolute POSIX path; got 'tmp/x'",
+        ),
+        (
+            "repo: {url: u}\nmode: auto\n",
+            "invalid_spec",
+            "`auto.plan_name` is required",
+        ),
+        (
+            "repo: {url: u}\nmode: auto\nauto: x\n",
+            "invalid_spec",
+            "`auto` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nmode: auto\nauto: {plan_name: p, idea_file: idea.txt}\n",
+            "invalid_spec",
+            "`auto.idea_file` must be an absolute POSIX path; got 'idea.txt'",
+        ),
+        (
+            "repo: {url: u}\nmode: chain\n",
+            "invalid_spec",
+            "`chain.spec` is required",
+        ),
+        (
+            "repo: {url: u}\nmode: chain\nchain: [x]\n",
+            "invalid_spec",
+            "`chain` must be a mapping",
+        ),
+        (
+            "repo: {url: u}\nmode: chain\nchain: {spec: rel.yaml}\n",
+            "invalid_spec",
+            "`chain.spec` must be an absolute POSIX path; got 'rel.yaml'",
+        ),
+        (
+            "repo: {url: u}\nmode: chain\nchain: {spec: /c.yaml, chain_session: ' '}\n",
+            "invalid_spec",
+            "`chain.chain_session` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nextra_repos: x\n",
+            "invalid_spec",
+            "`extra_repos` must be a list of strings",
+        ),
+        (
+            "repo: {url: u}\nextra_repos: [/a, '']\n",
+            "invalid_spec",
+            "`extra_repos[1]` must be a non-empty string",
+        ),
+        (
+            "repo: {url: u}\nsecrets: A\n",
+            "invalid_spec",
+            "`secrets` must be a list of strings",
+        ),
+        (
+            "repo: {url: u}\nsecrets: [A, '']\n",
+            "invalid_spec",
+            "`secrets` must be a list of strings",
+        ),
+        (
+            "repo: {url: u}\nsecrets: [A, 3]\n",
+            "invalid_spec",
+            "`secrets` must be a list of strings",
+        ),
+        (
+            "repo: {url: u}\ntoolchains: rust\n",
+            "invalid_spec",
+            "`toolchains` must be a list",
+        ),
+        (
+            "repo: {url: u}\ntoolchains: [zig]\n",
+            "invalid_spec",
+            "Unknown toolchain alias 'zig'; expected one of: rust, go, java",
+        ),
+        (
+            "repo: {url: u}\ntoolchains: [3]\n",
+            "invalid_spec",
+            "`toolchains[0]` must be a string alias or mapping",
+        ),
+        (
+            "repo: {url: u}\ntoolchains: [rust, {install: x}]\n",
+            "invalid_spec",
+            "`toolchains[1].name` is required",
+        ),
+        (
+            "repo: {url: u}\ntoolchains: [{name: x}]\n",
+            "invalid_spec",
+            "`toolchains[0].install` is required",
+        ),
+        (
+            "repo: {url: u}\nimage: {base: ''}\n",
+            "invalid_spec",
+            "`image.base` must be a non-empty string",
+        ),
+    ];
+    for (text, code, message) in cases {
+        let err = error(text);
+        assert_eq!(err.code, *code, "{text:?}");
+        assert!(
+            err.message == *message || err.message.ends_with(&format!(": {message}")),
+            "{text:?}\n  got:      {}\n  expected: {message}",
+            err.message
+        );
+    }
+}
+
+#[test]
+fn the_reference_order_decides_which_error_wins() {
+    // provider before repo, repo before codex, codex before mode, ..., secrets before toolchains.
+    assert!(
+        error("provider: bogus\nrepo: 1\n")
+            .message
+            .contains("provider must be one of")
+    );
+    assert!(
+        error("repo: 1\ncodex: 1\n")
+            .message
+            .contains("`repo` must be a mapping")
+    );
+    assert!(
+        error("repo: {url: u}\ncodex: 1\nmode: x\n")
+            .message
+            .contains("`codex`")
+    );
+    assert!(
+        error("repo: {url: u}\nmode: x\nagents: 1\n")
+            .message
+            .contains("mode must be")
+    );
+    assert!(
+        error("repo: {url: u}\nsecrets: 1\ntoolchains: 1\n")
+            .message
+            .contains("`secrets`")
+    );
+    assert!(
+        error("repo: {url: u}\nextra_repos: 1\nsecrets: 1\n")
+            .message
+            .contains("`extra_repos`")
+    );
+}
+
+#[test]
+fn blocks_of_other_modes_are_ignored() {
+    let spec = parse("repo: {url: u}\nauto: 5\nchain: [x]\n").unwrap().spec;
+    assert_eq!((spec.auto, spec.chain), (None, None));
+}
+
+#[test]
+fn messages_carry_the_location_of_the_node() {
+    let text = "provider: local\nrepo:\n  url: https://x/y.git\n  workspace: relative/path\n";
+    assert_eq!(
+        error(text).message,
+        "cloud.yaml:4:14: `repo.workspace` must be an absolute POSIX path; got 'relative/path'"
+    );
+    // A missing field is reported at its block.
+    assert_eq!(
+        error("repo:\n  branch: main\n").message,
+        "cloud.yaml:1:1: `repo.url` is required"
+    );
+    // YAML syntax errors carry the parser's location.
+    let syntax = error("repo:\n  url: [unclosed\n").message;
+    assert!(
+        syntax.starts_with("cloud.yaml:") && syntax.contains("YAML parse error: "),
+        "{syntax}"
+    );
+}
+
+#[test]
+fn unknown_keys_warn_with_a_hint() {
+    let loaded = parse("repo:\n  url: u\n  brnach: main\nprovder: local\nfancy: 1\n").unwrap();
+    assert_eq!(
+        loaded.warnings,
+        vec![
+            "warning: cloud.yaml:3:3: unknown key `repo.brnach` is ignored (did you mean `repo.branch`?)",
+            "warning: cloud.yaml:4:1: unknown key `provder` is ignored (did you mean `provider`?)",
+            "warning: cloud.yaml:5:1: unknown key `fancy` is ignored",
+        ]
+    );
+}
+
+#[test]
+fn a_third_party_provider_gets_its_own_section() {
+    let loaded = parse("provider: sandbox\nrepo: {url: u}\nsandbox: {greeting: hi}\n").unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let ctx = loaded.spec.op_context(None, &|_| true);
+    assert_eq!(ctx.config, json!({"greeting": "hi"}));
+    let loaded = parse("repo: {url: u}\nsecrets: [SET, UNSET]\n").unwrap();
+    assert_eq!(
+        loaded.spec.op_context(None, &|n| n == "SET").unset_secrets,
+        vec!["UNSET"]
+    );
+}
+
+#[test]
+fn routing_prefers_phase_then_default_then_builtin() {
+    let spec = parse("repo: {url: u}\nagents: {execute: claude}\n")
+        .unwrap()
+        .spec;
+    let routing = spec.routing();
+    assert_eq!(routing[0], ("plan", "claude".to_string()));
+    assert_eq!(routing[5], ("feedback", "claude:low".to_string()));
+    assert_eq!(routing[7], ("execute", "claude".to_string()));
+    let spec = parse("repo: {url: u}\nagents: {default: hermes, review: codex}\n")
+        .unwrap()
+        .spec;
+    assert!(
+        spec.routing()
+            .iter()
+            .all(|(p, a)| a == if *p == "review" { "codex" } else { "hermes" })
+    );
+}
+
+#[test]
+fn missing_file() {
+    let err = CloudSpec::load(Path::new("/nonexistent/cloud.yaml"), &|_| false).unwrap_err();
+    assert_eq!(err.message, "spec file not found: /nonexistent/cloud.yaml");
+}
+
+#[test]
+fn fly_is_used_when_a_fly_component_is_installed() {
+    let loaded = CloudSpec::parse(
+        "provider: fly\nrepo: {url: u}\nfly: {app: my-app}\n",
+        "cloud.yaml",
+        &|n| n == "fly",
+    )
+    .unwrap();
+    assert_eq!(loaded.spec.provider, "fly");
+    assert_eq!(loaded.spec.provider_section(), json!({"app": "my-app"}));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+}
+
+#[test]
+fn ssh_options_are_read_as_text() {
+    let spec = parse(&format!(
+        "provider: ssh\n{REPO}ssh: {{host: h, options: {{ConnectTimeout: 5, BatchMode: false, Ciphers: aes256-ctr}}}}\n"
+    ))
+    .unwrap()
+    .spec;
+    assert_eq!(
+        spec.ssh.unwrap().options,
+        vec![
+            ("ConnectTimeout".to_string(), "5".to_string()),
+            ("BatchMode".to_string(), "no".to_string()),
+            ("Ciphers".to_string(), "aes256-ctr".to_string()),
+        ]
+    );
+    let err = error(&format!(
+        "provider: ssh\n{REPO}ssh: {{host: h, options: {{ProxyJump: [a]}}}}\n"
+    ));
+    assert!(
+        err.message
+            .ends_with("`ssh.options.ProxyJump` must be a string, number or boolean"),
+        "{}",
+        err.message
+    );
+}

@@ -1,0 +1,44 @@
+//! The one place that reads the process environment. Everything else receives values
+//! from here, so it is plain which settings the host honours and that secret values
+//! are read only when an action needs them (the lint configuration forbids
+//! `std::env::var` elsewhere).
+
+#![allow(clippy::disallowed_methods)]
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// The operator's home directory.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// `MEGAPLAN_CLOUD_HOME` overrides `~/.megaplan/cloud` (tests, sandboxes).
+pub fn cloud_home_override() -> Option<PathBuf> {
+    std::env::var_os("MEGAPLAN_CLOUD_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Extra directories searched for third-party provider components.
+pub fn provider_path() -> Vec<PathBuf> {
+    std::env::var_os("MEGAPLAN_CLOUD_PROVIDER_PATH")
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The host's PATH, for locating the programs providers ask for.
+pub fn search_path() -> Option<OsString> {
+    std::env::var_os("PATH")
+}
+
+/// The local value of a secret, or `None` when unset or not valid UTF-8.
+pub fn secret_value(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}

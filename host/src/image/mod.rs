@@ -1,0 +1,272 @@
+//! The deploy directory: Dockerfile, entrypoint, health server, railway.toml, the four
+//! wrappers, and for the local provider docker-compose.yaml and the workdir
+//! (behaviour.md §4). Everything is rendered in memory first, so bad input writes
+//! nothing; then each file is written atomically with its mode.
+
+mod blocks;
+mod render;
+
+use std::path::{Path, PathBuf};
+
+use crate::capability::atomic_write;
+use crate::config::{CloudSpec, Mode, python_repr};
+use crate::error::{CloudError, CloudResult};
+use crate::paths::CloudHome;
+use crate::remote::quote;
+
+pub use blocks::ensure_repo;
+pub use render::render;
+
+const DOCKERFILE: &str = include_str!("../../templates/Dockerfile");
+const ENTRYPOINT: &str = include_str!("../../templates/entrypoint.sh");
+const HEALTHSERVER: &str = include_str!("../../templates/healthserver.py");
+const RAILWAY_TOML: &str = include_str!("../../templates/railway.toml");
+const COMPOSE: &str = include_str!("../../templates/docker-compose.yaml");
+const WRAPPERS: &[(&str, &str)] = &[
+    ("mp-run", include_str!("../../templates/wrappers/mp-run")),
+    (
+        "mp-supervise",
+        include_str!("../../templates/wrappers/mp-supervise"),
+    ),
+    (
+        "mp-heartbeat",
+        include_str!("../../templates/wrappers/mp-heartbeat"),
+    ),
+    (
+        "mp-chain",
+        include_str!("../../templates/wrappers/mp-chain"),
+    ),
+];
+
+/// One file of the deploy directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Artifact {
+    /// Relative to the deploy directory.
+    pub path: String,
+    pub contents: String,
+    pub mode: u32,
+}
+
+/// A TOML (and JSON) basic string.
+fn toml_string(value: &str) -> String {
+    serde_json::to_string(value).expect("strings serialise")
+}
+
+pub fn dockerfile(spec: &CloudSpec) -> CloudResult<String> {
+    let template = match &spec.image.dockerfile {
+        None => DOCKERFILE.to_string(),
+        Some(path) => {
+            let base = spec.path.parent().unwrap_or(Path::new("."));
+            let path = base.join(path);
+            std::fs::read_to_string(&path).map_err(|e| {
+                CloudError::new(
+                    "invalid_spec",
+                    format!("`image.dockerfile` cannot be read: {}: {e}", path.display()),
+                )
+            })?
+        }
+    };
+    render(
+        &template,
+        "Dockerfile",
+        &[
+            ("BASE_IMAGE", spec.image.base.clone()),
+            ("TOOLCHAIN_BLOCK", blocks::toolchains(&spec.toolchains)),
+        ],
+    )
+}
+
+pub fn entrypoint(spec: &CloudSpec) -> CloudResult<String> {
+    let auto = spec.auto.as_ref();
+    let values = [
+        ("REPO_URL", quote(&spec.repo.url)),
+        ("REPO_BRANCH", quote(&spec.repo.branch)),
+        ("WORKSPACE_PATH", quote(&spec.repo.workspace)),
+        ("MODE", quote(spec.mode.as_str())),
+        (
+            "IDEA_FILE",
+            quote(auto.map_or("/workspace/idea.txt", |a| &a.idea_file)),
+        ),
+        (
+            "CHAIN_SPEC",
+            quote(
+                spec.chain
+                    .as_ref()
+                    .map_or("/workspace/chain.yaml", |c| &c.spec),
+            ),
+        ),
+        (
+            "AUTO_PLAN_NAME",
+            quote(auto.map_or("idle-plan", |a| &a.plan_name)),
+        ),
+        ("CODEX_MODEL", quote(&spec.codex.model)),
+        ("CODEX_REASONING", quote(&spec.codex.reasoning)),
+        ("CODEX_MODEL_TOML", toml_string(&spec.codex.model)),
+        ("CODEX_REASONING_TOML", toml_string(&spec.codex.reasoning)),
+        ("MEGAPLAN_REF", quote(&spec.megaplan_ref)),
+        (
+            "ROBUSTNESS",
+            quote(auto.map_or("standard", |a| &a.robustness)),
+        ),
+        ("AGENT_ROUTING_BLOCK", blocks::agent_routing(spec)),
+        ("ENSURE_REPO_BLOCK", blocks::ensure_repo(&spec.repo)),
+        ("RUNNER_LAUNCH_BLOCK", blocks::runner_launch(spec)),
+    ];
+    debug_assert!(matches!(spec.mode, Mode::Idle) || auto.is_some() || spec.chain.is_some());
+    render(ENTRYPOINT, "entrypoint", &values)
+}
+
+pub fn docker_compose(spec: &CloudSpec) -> CloudResult<Option<String>> {
+    let Some(local) = &spec.local else {
+        return Ok(None);
+    };
+    let port = spec.resources.port;
+    // JSON strings are YAML strings: any workspace or workdir stays literal.
+    let values = [
+        ("WORKSPACE_PATH", toml_string(&spec.repo.workspace)),
+        ("PORT_MAPPING", toml_string(&format!("{port}:{port}"))),
+        (
+            "WORKDIR_MOUNT",
+            toml_string(&format!("./{}:{}", local.workdir, spec.repo.workspace)),
+        ),
+    ];
+    render(COMPOSE, "docker-compose", &values).map(Some)
+}
+
+/// Every file of the deploy directory, rendered.
+pub fn artifacts(spec: &CloudSpec) -> CloudResult<Vec<Artifact>> {
+    let file = |path: &str, contents: String, mode: u32| Artifact {
+        path: path.to_string(),
+        contents,
+        mode,
+    };
+    let mut files = vec![
+        file("Dockerfile", dockerfile(spec)?, 0o644),
+        file("entrypoint.sh", entrypoint(spec)?, 0o755),
+        file("healthserver.py", HEALTHSERVER.to_string(), 0o644),
+        file("railway.toml", RAILWAY_TOML.to_string(), 0o644),
+    ];
+    for (name, text) in WRAPPERS {
+        files.push(file(&format!("wrappers/{name}"), text.to_string(), 0o755));
+    }
+    if let (Some(local), "local") = (&spec.local, spec.provider.as_str()) {
+        inside_deploy_dir(&local.workdir, "local.workdir")?;
+    }
+    if spec.provider == "local"
+        && let Some(compose) = docker_compose(spec)?
+    {
+        files.push(file("docker-compose.yaml", compose, 0o644));
+    }
+    Ok(files)
+}
+
+/// Where a provider's deploy directory lives.
+#[derive(Debug)]
+pub enum DeployDir {
+    /// Deleted when dropped (railway and third-party providers).
+    Temporary(tempfile::TempDir),
+    /// Kept across runs: `~/.megaplan/cloud/<compose_project>/` (local) or
+    /// `~/.megaplan/cloud/ssh-<host>/` (ssh).
+    Persistent(PathBuf),
+}
+
+impl DeployDir {
+    pub fn path(&self) -> &Path {
+        match self {
+            DeployDir::Temporary(dir) => dir.path(),
+            DeployDir::Persistent(path) => path,
+        }
+    }
+}
+
+/// A single path component taken from cloud.yaml must not climb out of the cloud home.
+fn directory_name(value: &str, label: &str) -> CloudResult<String> {
+    if value.is_empty()
+        || value == "."
+        || value == ".."
+        || value.contains('/')
+        || value.contains('\0')
+    {
+        return Err(CloudError::new(
+            "invalid_spec",
+            format!(
+                "`{label}` cannot name a directory under ~/.megaplan/cloud; got {}",
+                python_repr(value)
+            ),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// A relative path that stays inside the deploy directory.
+fn inside_deploy_dir(value: &str, label: &str) -> CloudResult<()> {
+    let path = Path::new(value);
+    if path.is_absolute()
+        || path
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
+        return Err(CloudError::new(
+            "invalid_spec",
+            format!(
+                "`{label}` must be a relative path inside the deploy directory; got {}",
+                python_repr(value)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The persistent deploy directory of the local and ssh providers, if any.
+pub fn persistent_dir(spec: &CloudSpec, home: &CloudHome) -> CloudResult<Option<PathBuf>> {
+    Ok(match (spec.provider.as_str(), &spec.local, &spec.ssh) {
+        ("local", Some(local), _) => Some(home.root().join(directory_name(
+            &local.compose_project,
+            "local.compose_project",
+        )?)),
+        ("ssh", _, Some(ssh)) => Some(
+            home.root()
+                .join(format!("ssh-{}", directory_name(&ssh.host, "ssh.host")?)),
+        ),
+        _ => None,
+    })
+}
+
+/// Renders the deploy directory and writes it. Nothing is written when rendering fails.
+pub fn materialize(spec: &CloudSpec, home: &CloudHome) -> CloudResult<DeployDir> {
+    let files = artifacts(spec)?;
+    let dir = match persistent_dir(spec, home)? {
+        Some(path) => DeployDir::Persistent(path),
+        None => DeployDir::Temporary(
+            tempfile::Builder::new()
+                .prefix("megaplan-cloud-")
+                .tempdir()
+                .map_err(|e| {
+                    CloudError::new(
+                        "io_error",
+                        format!("cannot create a temporary deploy directory: {e}"),
+                    )
+                })?,
+        ),
+    };
+    for file in &files {
+        atomic_write(
+            &dir.path().join(&file.path),
+            file.contents.as_bytes(),
+            file.mode,
+        )?;
+    }
+    if let (Some(local), "local") = (&spec.local, spec.provider.as_str()) {
+        let workdir = dir.path().join(&local.workdir);
+        std::fs::create_dir_all(&workdir).map_err(|e| {
+            CloudError::new(
+                "io_error",
+                format!("cannot create {}: {e}", workdir.display()),
+            )
+        })?;
+    }
+    Ok(dir)
+}
+
+#[cfg(test)]
+mod tests;

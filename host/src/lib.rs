@@ -1,0 +1,16 @@
+//! megaplan-cloud: the host. It owns the CLI, configuration, secrets, redaction and
+//! every subprocess; transports are WebAssembly provider components (see `plugin`).
+
+pub mod capability;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod environment;
+pub mod error;
+pub mod image;
+pub mod json;
+pub mod paths;
+pub mod plugin;
+pub mod project;
+pub mod redact;
+pub mod remote;

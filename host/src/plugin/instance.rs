@@ -1,0 +1,372 @@
+//! A running provider: its store, its description, and the operations of the
+//! contract, each turned into a host result. A trap (a crash, a CPU or memory limit)
+//! retires the instance; the host itself stays usable.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use wasmtime::Store;
+
+use super::bindings::ProviderWorld;
+use super::bindings::megaplan::cloud::types as wit;
+use super::host_state::HostState;
+use super::{GUEST_DEPLOY_DIR, contract, convert};
+use crate::capability::{
+    Caller, CommandSpec, Output, ProcessCapability, ProgramPolicy, StdinSpec, Trust, policy,
+};
+use crate::error::{CloudError, CloudResult};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProgramDecl {
+    pub name: String,
+    pub install_hint: String,
+    pub required: bool,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProviderDescription {
+    pub name: String,
+    pub version: String,
+    pub contract_version: String,
+    pub programs: Vec<ProgramDecl>,
+    pub features: Vec<&'static str>,
+    pub summary: String,
+}
+
+impl ProviderDescription {
+    pub fn has_feature(&self, feature: &str) -> bool {
+        self.features.contains(&feature)
+    }
+}
+
+/// What an operation is told, on the host's side. Contains no secret values.
+#[derive(Clone, Debug, Default)]
+pub struct OpContext {
+    pub config: serde_json::Value,
+    pub workspace: String,
+    pub port: u16,
+    pub volume: Option<String>,
+    pub secret_names: Vec<String>,
+    pub unset_secrets: Vec<String>,
+    pub session: Option<String>,
+}
+
+pub enum LogSource {
+    Streamed(CommandSpec),
+    Captured(Vec<u8>),
+}
+
+pub use wit::VolumeAction;
+
+pub struct ProviderInstance {
+    store: Store<HostState>,
+    bindings: ProviderWorld,
+    description: ProviderDescription,
+    retired: Option<String>,
+}
+
+fn describe_features(features: wit::Features) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if features.contains(wit::Features::NAMED_SESSIONS) {
+        out.push("named-sessions");
+    }
+    if features.contains(wit::Features::VOLUMES) {
+        out.push("volumes");
+    }
+    if features.contains(wit::Features::REMOTE_EXEC) {
+        out.push("remote-exec");
+    }
+    out
+}
+
+fn valid_provider_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.len() <= 64
+}
+
+impl ProviderInstance {
+    pub(super) fn start(
+        store: Store<HostState>,
+        bindings: ProviderWorld,
+        trust: Trust,
+    ) -> CloudResult<Self> {
+        let mut instance = ProviderInstance {
+            store,
+            bindings,
+            description: ProviderDescription {
+                name: "<unknown>".into(),
+                version: String::new(),
+                contract_version: String::new(),
+                programs: Vec::new(),
+                features: Vec::new(),
+                summary: String::new(),
+            },
+            retired: None,
+        };
+        let raw = instance.call("describe", |b, s| {
+            b.megaplan_cloud_provider().call_describe(s).map(Ok)
+        })?;
+        let description = validate(raw)?;
+        let declared: BTreeMap<String, String> = description
+            .programs
+            .iter()
+            .map(|p| (p.name.clone(), p.install_hint.clone()))
+            .collect();
+        let caller = &mut instance.store.data_mut().caller;
+        caller.provider = description.name.clone();
+        caller.version = description.version.clone();
+        caller.policy = ProgramPolicy::new(declared, trust);
+        instance.description = description;
+        Ok(instance)
+    }
+
+    pub fn description(&self) -> &ProviderDescription {
+        &self.description
+    }
+
+    pub fn name(&self) -> &str {
+        &self.description.name
+    }
+
+    /// The identity under which this provider's commands run.
+    pub fn caller(&self) -> &Caller {
+        &self.store.data().caller
+    }
+
+    pub fn capability(&self) -> Arc<ProcessCapability> {
+        self.store.data().capability.clone()
+    }
+
+    fn context(&self, ctx: &OpContext) -> wit::Context {
+        wit::Context {
+            config: ctx.config.to_string(),
+            workspace: ctx.workspace.clone(),
+            port: ctx.port,
+            volume: ctx.volume.clone(),
+            secret_names: ctx.secret_names.clone(),
+            unset_secrets: ctx.unset_secrets.clone(),
+            deploy_dir: self.caller().deploy_dir.as_ref().map(|dir| wit::DeployDir {
+                host_path: dir.host.display().to_string(),
+                guest_path: dir.preopened.then(|| GUEST_DEPLOY_DIR.to_string()),
+            }),
+            session: ctx.session.clone(),
+        }
+    }
+
+    /// Runs one export with a fresh CPU budget and turns traps and provider errors
+    /// into host errors.
+    fn call<R>(
+        &mut self,
+        operation: &str,
+        f: impl FnOnce(
+            &ProviderWorld,
+            &mut Store<HostState>,
+        ) -> wasmtime::Result<Result<R, wit::ProviderError>>,
+    ) -> CloudResult<R> {
+        let name = self.description.name.clone();
+        if let Some(reason) = &self.retired {
+            return Err(CloudError::new(
+                "provider_crashed",
+                format!(
+                    "provider '{name}' was stopped earlier ({reason}) and cannot be used again"
+                ),
+            ));
+        }
+        self.store.data_mut().clock.start_call();
+        self.store.data_mut().replay_miss = None;
+        self.store.set_epoch_deadline(1);
+        let result = f(&self.bindings, &mut self.store);
+        if let Some(miss) = self.store.data_mut().replay_miss.take() {
+            return Err(CloudError::new("replay_mismatch", miss));
+        }
+        match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(convert::provider_error(&name, error)),
+            Err(trap) => {
+                let error = self.trap_error(operation, &trap);
+                self.retired = Some(error.message.clone());
+                Err(error)
+            }
+        }
+    }
+
+    fn trap_error(&self, operation: &str, trap: &wasmtime::Error) -> CloudError {
+        let state = self.store.data();
+        let name = &self.description.name;
+        if state.clock.exceeded {
+            return CloudError::new(
+                "provider_limit_exceeded",
+                format!(
+                    "provider '{name}' was stopped in `{operation}`: it used more than {} ms of CPU",
+                    state.clock.budget.as_millis()
+                ),
+            );
+        }
+        if state.memory.exceeded {
+            return CloudError::new(
+                "provider_limit_exceeded",
+                format!(
+                    "provider '{name}' was stopped in `{operation}`: it tried to use more than {} MiB of memory",
+                    state.memory.max_bytes >> 20
+                ),
+            );
+        }
+        let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
+        let detail = panic_message(&stderr).unwrap_or_else(|| format!("{trap:#}"));
+        CloudError::new(
+            "provider_crashed",
+            format!("provider '{name}' crashed in `{operation}`: {detail}"),
+        )
+    }
+
+    pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<(String, bool, String)>> {
+        let ctx = self.context(ctx);
+        let checks = self.call("doctor", |b, s| {
+            b.megaplan_cloud_provider().call_doctor(s, &ctx)
+        })?;
+        Ok(checks
+            .into_iter()
+            .map(|c| (c.name, c.ok, c.detail))
+            .collect())
+    }
+
+    pub fn build(&mut self, ctx: &OpContext) -> CloudResult<()> {
+        let ctx = self.context(ctx);
+        self.call("build", |b, s| {
+            b.megaplan_cloud_provider().call_build(s, &ctx)
+        })
+    }
+
+    pub fn deploy(&mut self, ctx: &OpContext) -> CloudResult<()> {
+        let ctx = self.context(ctx);
+        self.call("deploy", |b, s| {
+            b.megaplan_cloud_provider().call_deploy(s, &ctx)
+        })
+    }
+
+    pub fn exec(&mut self, ctx: &OpContext, line: &str, input: StdinSpec) -> CloudResult<Output> {
+        let ctx = self.context(ctx);
+        let input = convert::stdin_to_wit(input);
+        let out = self.call("exec", |b, s| {
+            b.megaplan_cloud_provider().call_exec(s, &ctx, line, &input)
+        })?;
+        Ok(convert::output_from_wit(out))
+    }
+
+    pub fn upload(
+        &mut self,
+        ctx: &OpContext,
+        destination: &str,
+        content: &[u8],
+    ) -> CloudResult<()> {
+        let ctx = self.context(ctx);
+        self.call("upload", |b, s| {
+            b.megaplan_cloud_provider()
+                .call_upload(s, &ctx, destination, content)
+        })
+    }
+
+    pub fn read_file(&mut self, ctx: &OpContext, path: &str) -> CloudResult<Vec<u8>> {
+        let ctx = self.context(ctx);
+        self.call("read-file", |b, s| {
+            b.megaplan_cloud_provider().call_read_file(s, &ctx, path)
+        })
+    }
+
+    pub fn logs(&mut self, ctx: &OpContext, follow: bool) -> CloudResult<LogSource> {
+        let ctx = self.context(ctx);
+        let source = self.call("logs", |b, s| {
+            b.megaplan_cloud_provider().call_logs(s, &ctx, follow)
+        })?;
+        Ok(match source {
+            wit::LogSource::Streamed(cmd) => LogSource::Streamed(convert::command(cmd)),
+            wit::LogSource::Captured(bytes) => LogSource::Captured(bytes),
+        })
+    }
+
+    pub fn attach_command(&mut self, ctx: &OpContext) -> CloudResult<CommandSpec> {
+        let ctx = self.context(ctx);
+        let cmd = self.call("attach", |b, s| {
+            b.megaplan_cloud_provider().call_attach_command(s, &ctx)
+        })?;
+        Ok(convert::command(cmd))
+    }
+
+    pub fn volume(&mut self, ctx: &OpContext, action: VolumeAction) -> CloudResult<String> {
+        let ctx = self.context(ctx);
+        self.call("volume", |b, s| {
+            b.megaplan_cloud_provider().call_volume(s, &ctx, action)
+        })
+    }
+
+    pub fn down(&mut self, ctx: &OpContext) -> CloudResult<()> {
+        let ctx = self.context(ctx);
+        self.call("down", |b, s| {
+            b.megaplan_cloud_provider().call_down(s, &ctx)
+        })
+    }
+
+    pub fn destroy(&mut self, ctx: &OpContext) -> CloudResult<()> {
+        let ctx = self.context(ctx);
+        self.call("destroy", |b, s| {
+            b.megaplan_cloud_provider().call_destroy(s, &ctx)
+        })
+    }
+}
+
+/// The message of a Rust panic from what the component wrote on stderr:
+/// `thread '…' panicked at src/lib.rs:1:2:` followed by the message line.
+fn panic_message(stderr: &str) -> Option<String> {
+    let mut lines = stderr.lines();
+    lines.find(|line| line.contains("panicked at"))?;
+    let message = lines.next()?.trim();
+    (!message.is_empty()).then(|| message.to_string())
+}
+
+fn validate(raw: wit::Description) -> CloudResult<ProviderDescription> {
+    if !valid_provider_name(&raw.name) {
+        return Err(CloudError::new(
+            "invalid_provider",
+            format!(
+                "provider name {:?} is invalid: use lowercase letters, digits, '-' or '_', starting with a letter",
+                raw.name
+            ),
+        ));
+    }
+    if !contract::compatible(contract::VERSION, &raw.contract_version) {
+        return Err(contract::incompatible(
+            &format!("provider '{}' (by its describe())", raw.name),
+            &raw.contract_version,
+        ));
+    }
+    for program in &raw.programs {
+        if !policy::is_bare_program_name(&program.name) {
+            return Err(CloudError::new(
+                "invalid_provider",
+                format!(
+                    "provider '{}' declares program {:?}: programs must be bare names looked up on PATH",
+                    raw.name, program.name
+                ),
+            ));
+        }
+    }
+    Ok(ProviderDescription {
+        features: describe_features(raw.features),
+        programs: raw
+            .programs
+            .into_iter()
+            .map(|p| ProgramDecl {
+                name: p.name,
+                install_hint: p.install_hint,
+                required: p.required,
+            })
+            .collect(),
+        name: raw.name,
+        version: raw.version,
+        contract_version: raw.contract_version,
+        summary: raw.summary,
+    })
+}

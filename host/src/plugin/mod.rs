@@ -1,0 +1,211 @@
+//! The plugin runtime: the only module that touches wasmtime.
+//!
+//! A provider component is compiled once (then loaded from the on-disk cache),
+//! checked for the contract version it exports, and instantiated in a store that
+//! inherits nothing from the host: no environment, no network, no stdio, only the
+//! deploy directory pre-opened. Its memory is capped and its CPU time per call bounded
+//! with epoch deadlines; its only way to act on the world is the `process` import,
+//! mediated by the [`ProcessCapability`].
+
+mod bindings;
+mod cache;
+pub mod contract;
+mod convert;
+mod host_state;
+mod instance;
+pub mod registry;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, UpdateDeadline};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+
+pub use cache::{Origin, sha256_hex};
+pub use instance::{
+    LogSource, OpContext, ProgramDecl, ProviderDescription, ProviderInstance, VolumeAction,
+};
+
+use crate::capability::{Caller, DeployDirAccess, ProcessCapability, ProgramPolicy, Trust};
+use crate::error::{CloudError, CloudResult};
+use bindings::ProviderWorld;
+use host_state::{GuestClock, HostState, MemoryLimiter};
+
+/// Where the deploy directory appears inside a component.
+pub const GUEST_DEPLOY_DIR: &str = "/deploy";
+
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Linear memory a component may grow to.
+    pub memory_bytes: usize,
+    /// Guest CPU time per operation (time in host calls does not count).
+    pub guest_cpu: Duration,
+    /// How often the CPU budget is checked.
+    pub epoch_tick: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 128 << 20,
+            guest_cpu: Duration::from_secs(5),
+            epoch_tick: Duration::from_millis(10),
+        }
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: cache::CompileCache,
+    limits: Limits,
+}
+
+/// The deploy directory handed to a provider instance.
+#[derive(Clone, Debug)]
+pub struct DeployDir {
+    pub path: PathBuf,
+    /// Pre-open it inside the component (it must exist); otherwise only its path is
+    /// passed, for command arguments.
+    pub open: bool,
+}
+
+/// A compiled component that exports a compatible contract.
+#[derive(Clone)]
+pub struct Compiled {
+    component: Component,
+    pub sha256: String,
+    pub origin: Origin,
+}
+
+impl Runtime {
+    pub fn new(cache_dir: Option<PathBuf>, limits: Limits) -> CloudResult<Self> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| {
+            CloudError::new("internal_error", format!("cannot start wasmtime: {e:#}"))
+        })?;
+        let linker = host_state::linker(&engine).map_err(|e| {
+            CloudError::new("internal_error", format!("cannot link host imports: {e:#}"))
+        })?;
+        start_epoch_ticker(&engine, limits.epoch_tick);
+        Ok(Runtime {
+            cache: cache::CompileCache::new(&engine, cache_dir),
+            engine,
+            linker,
+            limits,
+        })
+    }
+
+    /// Compiles (or loads from the cache) a component and checks its contract.
+    /// `what` names it in errors, e.g. the file it came from.
+    pub fn compile(&self, bytes: &[u8], what: &str) -> CloudResult<Compiled> {
+        let sha256 = sha256_hex(bytes);
+        let (component, origin) = self
+            .cache
+            .load(&self.engine, bytes, &sha256)
+            .map_err(|e| CloudError::new(e.code, format!("{what}: {}", e.message)))?;
+        contract::check_exports(&self.engine, &component, what)?;
+        Ok(Compiled {
+            component,
+            sha256,
+            origin,
+        })
+    }
+
+    /// Instantiates a component in a fresh, confined store and asks it to describe
+    /// itself. Until `describe` returns, it may run nothing.
+    pub fn instantiate(
+        &self,
+        compiled: &Compiled,
+        trust: Trust,
+        capability: Arc<ProcessCapability>,
+        deploy_dir: Option<DeployDir>,
+    ) -> CloudResult<ProviderInstance> {
+        let stderr = MemoryOutputPipe::new(64 * 1024);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false);
+        if let Some(DeployDir {
+            path: dir,
+            open: true,
+        }) = &deploy_dir
+        {
+            wasi.preopened_dir(dir, GUEST_DEPLOY_DIR, wasmtime_wasi::FsPerms::ReadWrite)
+                .map_err(|e| {
+                    CloudError::new(
+                        "io_error",
+                        format!("cannot open the deploy dir {}: {e:#}", dir.display()),
+                    )
+                })?;
+        }
+        let caller = Caller {
+            provider: String::from("<unknown>"),
+            version: String::new(),
+            sha256: compiled.sha256.clone(),
+            policy: ProgramPolicy::new(Default::default(), Trust::BuiltIn),
+            deploy_dir: deploy_dir.map(|dir| DeployDirAccess {
+                host: dir.path,
+                preopened: dir.open,
+                guest: PathBuf::from(GUEST_DEPLOY_DIR),
+            }),
+        };
+        let state = HostState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            memory: MemoryLimiter::new(self.limits.memory_bytes),
+            clock: GuestClock {
+                budget: self.limits.guest_cpu,
+                call_started: Instant::now(),
+                in_host: Duration::ZERO,
+                exceeded: false,
+            },
+            capability,
+            caller,
+            stderr,
+            replay_miss: None,
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.epoch_deadline_callback(|mut ctx| {
+            let clock = &mut ctx.data_mut().clock;
+            if clock.guest_time() > clock.budget {
+                clock.exceeded = true;
+                return Err(wasmtime::format_err!("guest CPU budget exceeded"));
+            }
+            Ok(UpdateDeadline::Continue(1))
+        });
+        store.data_mut().clock.start_call();
+        store.set_epoch_deadline(1);
+        let bindings = ProviderWorld::instantiate(&mut store, &compiled.component, &self.linker)
+            .map_err(|e| {
+                CloudError::new(
+                    "invalid_provider",
+                    format!("cannot instantiate the provider: {e:#}"),
+                )
+            })?;
+        ProviderInstance::start(store, bindings, trust)
+    }
+}
+
+/// Advances the engine's epoch every `tick` for as long as the engine lives.
+fn start_epoch_ticker(engine: &Engine, tick: Duration) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("megaplan-cloud-epoch".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .expect("spawn the epoch ticker");
+}

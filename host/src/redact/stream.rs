@@ -1,0 +1,196 @@
+//! Redacting a stream whose chunks can split a secret anywhere, in bounded memory.
+//!
+//! Complete lines are redacted as soon as they arrive: no rule matches across a newline
+//! (each line of a multi-line secret is a rule of its own). A line that grows past the
+//! window without a newline is flushed early, except for a hold-back tail long enough to
+//! contain any literal form, and never in the middle of a match or of a match that may
+//! still be growing. Memory per stream is bounded by the window plus one chunk.
+
+use std::ops::Range;
+
+use super::{REPLACEMENT, Redactor, splice};
+
+/// How much of a newline-less line is buffered before it is flushed early.
+pub const WINDOW: usize = 64 * 1024;
+
+pub struct StreamRedactor<'a> {
+    redactor: &'a Redactor,
+    pending: Vec<u8>,
+    window: usize,
+    holdback: usize,
+    /// A token longer than the window was cut; its tail is swallowed too.
+    in_token: bool,
+}
+
+/// Characters that can continue a token, a named value or an encoded secret.
+fn continues_token(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-+/=.%~".contains(&b)
+}
+
+impl<'a> StreamRedactor<'a> {
+    pub fn new(redactor: &'a Redactor) -> Self {
+        Self::with_window(redactor, WINDOW)
+    }
+
+    /// A smaller window, for tests of the early-flush path.
+    pub fn with_window(redactor: &'a Redactor, window: usize) -> Self {
+        let holdback = redactor.longest_literal().max(256);
+        StreamRedactor {
+            redactor,
+            pending: Vec::new(),
+            window: window.max(holdback * 2),
+            holdback,
+            in_token: false,
+        }
+    }
+
+    /// Feeds a chunk, appending whatever can already be written to `out`.
+    pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
+        if self.in_token {
+            let tail = chunk.iter().take_while(|&&b| continues_token(b)).count();
+            chunk = &chunk[tail..];
+            if chunk.is_empty() {
+                return;
+            }
+            self.in_token = false;
+        }
+        let Some(last_newline) = memchr_last_newline(chunk) else {
+            self.pending.extend_from_slice(chunk);
+            if self.pending.len() > self.window {
+                self.flush_early(out);
+            }
+            return;
+        };
+        let (complete, rest) = chunk.split_at(last_newline + 1);
+        if self.pending.is_empty() {
+            // The common case: whole lines straight from the chunk, no copy.
+            self.emit(complete, out);
+        } else {
+            self.pending.extend_from_slice(complete);
+            let block = std::mem::take(&mut self.pending);
+            self.emit(&block, out);
+            self.pending = block;
+            self.pending.clear();
+        }
+        self.pending.extend_from_slice(rest);
+        if self.pending.len() > self.window {
+            self.flush_early(out);
+        }
+    }
+
+    /// Writes the redacted remainder at the end of the stream.
+    pub fn finish(mut self, out: &mut Vec<u8>) {
+        let pending = std::mem::take(&mut self.pending);
+        self.emit(&pending, out);
+    }
+
+    fn emit(&self, block: &[u8], out: &mut Vec<u8>) {
+        let ranges = self.redactor.ranges(block);
+        splice(block, &ranges, out);
+    }
+
+    /// Flushes a long newline-less line, keeping back what might still be part of a
+    /// match.
+    fn flush_early(&mut self, out: &mut Vec<u8>) {
+        let len = self.pending.len();
+        let (ranges, extents) = self.redactor.matches(&self.pending);
+        let mut cut = len - self.holdback;
+        for extent in &extents {
+            // Never cut through a match (name included), nor flush one that reaches
+            // the end of what we have: it may continue in the next chunk.
+            if extent.start < cut && (extent.end > cut || extent.end == len) {
+                cut = extent.start;
+                break;
+            }
+        }
+        if cut == 0 {
+            // One match fills the whole window: a token longer than any real one.
+            // Redact it and swallow its continuation.
+            out.extend_from_slice(REPLACEMENT.as_bytes());
+            self.pending.clear();
+            self.in_token = true;
+            return;
+        }
+        let flushed: Vec<Range<usize>> = ranges.into_iter().filter(|r| r.end <= cut).collect();
+        splice(&self.pending[..cut], &flushed, out);
+        self.pending.drain(..cut);
+    }
+}
+
+fn memchr_last_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().rposition(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(redactor: &Redactor, window: usize, chunks: &[&[u8]]) -> String {
+        let mut stream = StreamRedactor::with_window(redactor, window);
+        let mut out = Vec::new();
+        for chunk in chunks {
+            stream.feed(chunk, &mut out);
+        }
+        stream.finish(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_secret_split_between_reads_is_redacted() {
+        let r = Redactor::new(&[], &["topsecretvalue".into()]);
+        assert_eq!(
+            run(
+                &r,
+                WINDOW,
+                &[b"a topsec", b"retvalue b\nnext top", b"secretvalue"]
+            ),
+            "a ***REDACTED*** b\nnext ***REDACTED***"
+        );
+    }
+
+    #[test]
+    fn a_long_line_without_newlines_is_flushed_in_bounded_memory() {
+        let r = Redactor::new(&[], &["topsecretvalue".into()]);
+        let mut stream = StreamRedactor::with_window(&r, 1024);
+        let mut out = Vec::new();
+        let filler = vec![b'x'; 300];
+        for _ in 0..100 {
+            stream.feed(&filler, &mut out);
+            stream.feed(b"topsecret", &mut out);
+            stream.feed(b"value", &mut out);
+            assert!(
+                stream.pending.len() <= 1024 + 300,
+                "{}",
+                stream.pending.len()
+            );
+        }
+        stream.finish(&mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("topsecretvalue"));
+        assert_eq!(text.matches(REPLACEMENT).count(), 100);
+        assert_eq!(text.len(), 100 * (300 + REPLACEMENT.len()));
+    }
+
+    #[test]
+    fn an_early_flush_never_cuts_between_a_name_and_its_value() {
+        // Found by the property test: the cut fell inside `API_SECRET=`, leaving
+        // neither half a match. The cut is at len - 256 = 1003, inside the name.
+        let r = Redactor::new(&["API_SECRET".into()], &[]);
+        let text = format!("{} API_SECRET=abcdef {}", "x".repeat(1000), "y".repeat(240));
+        let streamed = run(&r, 1024, &[text.as_bytes()]);
+        assert_eq!(streamed, r.redact(&text));
+        assert!(streamed.contains("API_SECRET=***REDACTED***"), "{streamed}");
+    }
+
+    #[test]
+    fn a_giant_token_is_redacted_with_its_tail() {
+        let r = Redactor::default();
+        let token = format!("sk-{}", "a".repeat(5000));
+        let chunks: Vec<&[u8]> = token
+            .as_bytes()
+            .chunks(100)
+            .chain([b" after\n".as_slice()])
+            .collect();
+        assert_eq!(run(&r, 1024, &chunks), "***REDACTED*** after\n");
+    }
+}

@@ -1,0 +1,204 @@
+//! The process capability on its own, without wasm: lifetimes, caps, stdin, streams.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use megaplan_cloud::capability::{
+    Caller, CommandSpec, Mode, ProcessCapability, ProcessError, ProgramPolicy, Settings, StdinSpec,
+    Trust,
+};
+use megaplan_cloud::console::{Captured, Console};
+use megaplan_cloud::redact::Redactor;
+
+fn caller() -> Caller {
+    let declared: BTreeMap<String, String> = ["sh", "cat", "echo"]
+        .into_iter()
+        .map(|p| (p.to_string(), "coreutils".to_string()))
+        .collect();
+    Caller {
+        provider: "test".into(),
+        version: "1".into(),
+        sha256: "0".repeat(64),
+        policy: ProgramPolicy::new(declared, Trust::BuiltIn),
+        deploy_dir: None,
+    }
+}
+
+fn capability(mode: Mode, cap: usize) -> (ProcessCapability, Captured) {
+    let (console, captured) = Console::capture();
+    let mut settings = Settings::new(console);
+    settings.mode = mode;
+    settings.output_cap = cap;
+    settings.redactor = Arc::new(Redactor::new(&[], &["hunter2-hunter2".into()]));
+    (ProcessCapability::new(settings).unwrap(), captured)
+}
+
+fn sh(script: &str) -> CommandSpec {
+    CommandSpec::new("sh", ["-c", script])
+}
+
+#[test]
+fn a_timeout_kills_the_whole_process_group() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("grandchild.pid");
+    let mut cmd = sh(&format!("sleep 30 & echo $! > {}; wait", pidfile.display()));
+    cmd.timeout = Some(Duration::from_millis(300));
+    let started = Instant::now();
+    let err = cap.run(&caller(), &cmd).unwrap_err();
+    assert!(matches!(err, ProcessError::TimedOut(_)), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    // The grandchild was in the same group and is gone (or a zombie being reaped).
+    let alive = std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .contains(") Z ");
+    assert!(!alive, "grandchild {pid} survived the timeout");
+}
+
+#[test]
+fn output_is_capped_and_flagged() {
+    let (cap, _) = capability(Mode::Live, 1000);
+    let out = cap.run(&caller(), &sh("head -c 5000 /dev/zero")).unwrap();
+    assert_eq!(out.stdout.len(), 1000);
+    assert!(out.truncated);
+}
+
+#[test]
+fn stdin_bytes_reach_the_program_and_text_output_is_redacted() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let mut cmd = CommandSpec::new("cat", Vec::<String>::new());
+    cmd.stdin = StdinSpec::Bytes(b"pass hunter2-hunter2\n".to_vec());
+    let out = cap.run(&caller(), &cmd).unwrap();
+    assert_eq!(out.stdout, b"pass ***REDACTED***\n");
+    assert_eq!(out.status, 0);
+}
+
+#[test]
+fn exit_status_and_stderr_come_back() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let out = cap.run(&caller(), &sh("echo oops >&2; exit 7")).unwrap();
+    assert_eq!(out.status, 7);
+    assert_eq!(out.stderr, b"oops\n");
+    let killed = cap.run(&caller(), &sh("kill -TERM $$")).unwrap();
+    assert_eq!(killed.status, -15);
+}
+
+#[test]
+fn streaming_merges_stderr_and_delivers_chunks() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let mut seen = Vec::new();
+    let status = cap
+        .stream(
+            &caller(),
+            &sh("echo one; echo two >&2; exit 3"),
+            &mut |chunk| seen.extend_from_slice(chunk),
+        )
+        .unwrap();
+    assert_eq!(status, 3);
+    assert_eq!(String::from_utf8(seen).unwrap(), "one\ntwo\n");
+}
+
+#[test]
+fn a_streamed_command_with_a_timeout_is_killed() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let mut cmd = sh("echo start; sleep 30");
+    cmd.timeout = Some(Duration::from_millis(300));
+    let mut seen = Vec::new();
+    let err = cap
+        .stream(&caller(), &cmd, &mut |c| seen.extend_from_slice(c))
+        .unwrap_err();
+    assert!(matches!(err, ProcessError::TimedOut(_)), "{err:?}");
+    assert_eq!(seen, b"start\n");
+}
+
+#[test]
+fn a_missing_program_is_reported_with_its_install_hint() {
+    let mut declared = BTreeMap::new();
+    declared.insert(
+        "definitely-not-installed-xyz".to_string(),
+        "https://example.com/get".to_string(),
+    );
+    let caller = Caller {
+        policy: ProgramPolicy::new(declared, Trust::BuiltIn),
+        ..caller()
+    };
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let err = cap
+        .run(
+            &caller,
+            &CommandSpec::new("definitely-not-installed-xyz", ["x"]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ProcessError::NotFound(
+            "Missing required CLI 'definitely-not-installed-xyz'. Install: https://example.com/get"
+                .into()
+        )
+    );
+    assert!(!cap.which(&caller, "definitely-not-installed-xyz").unwrap());
+    assert!(
+        !cap.which(&self::caller(), "curl").unwrap(),
+        "undeclared programs are never found"
+    );
+}
+
+#[test]
+fn dry_run_prints_quoted_commands_and_runs_nothing() {
+    let (cap, captured) = capability(Mode::DryRun, 1 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("x y");
+    let out = cap
+        .run(&caller(), &sh(&format!("touch '{}'", marker.display())))
+        .unwrap();
+    assert_eq!(out.status, 0);
+    assert!(!marker.exists());
+    assert_eq!(
+        captured.stdout(),
+        format!("sh -c 'touch '\"'\"'{}'\"'\"''\n", marker.display())
+    );
+}
+
+#[test]
+fn record_then_replay_with_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("c.jsonl");
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let with_placeholder = |mode| {
+        let (console, _) = Console::capture();
+        let mut settings = Settings::new(console);
+        settings.mode = mode;
+        settings.substitutions = vec![("${WORK}".into(), work.display().to_string())];
+        ProcessCapability::new(settings).unwrap()
+    };
+    let recorder = with_placeholder(Mode::Record(cassette.clone()));
+    let cmd = CommandSpec::new("echo", [work.display().to_string()]);
+    recorder.run(&caller(), &cmd).unwrap();
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    assert!(text.contains("\"args\":[\"${WORK}\"]"), "{text}");
+
+    let player = with_placeholder(Mode::Replay(cassette));
+    let out = player.run(&caller(), &cmd).unwrap();
+    assert_eq!(out.stdout, format!("{}\n", work.display()).into_bytes());
+}
+
+#[test]
+fn a_missing_working_directory_is_named() {
+    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let mut cmd = CommandSpec::new("echo", ["x"]);
+    cmd.cwd = Some("/nonexistent/deploy dir".into());
+    let err = cap.run(&caller(), &cmd).unwrap_err();
+    assert_eq!(
+        err,
+        ProcessError::Failed(
+            "cannot run echo: its working directory /nonexistent/deploy dir does not exist (has `megaplan-cloud build` run?)".into()
+        )
+    );
+}

@@ -1,0 +1,493 @@
+//! The railway provider: a hosted runner managed with the Railway CLI as it is today
+//! (v5; behaviour.md §5.1 for what each operation achieves, reference/railway-cli.md
+//! for how). Project, environment and service are always passed explicitly, secret
+//! values travel on stdin, `deploy` waits for the deployment's verdict, and `exec`
+//! reads the remote exit status from a marker because the CLI has been seen to exit 0
+//! without running the command.
+
+mod version;
+
+use std::sync::OnceLock;
+
+use megaplan_cloud_sdk::prelude::*;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+pub struct Railway;
+
+const RAILWAY_HINT: &str = "https://docs.railway.app/develop/cli";
+const DOCKER_HINT: &str = "https://docs.docker.com/get-docker/";
+/// Printed after the remote command; its absence means the command never ran.
+const RC_MARKER: &str = "__MEGAPLAN_RC=";
+/// The runner's entrypoint copies everything the container prints here.
+const RUNNER_LOG: &str = "/var/log/entrypoint.log";
+
+#[derive(Deserialize)]
+struct Config {
+    service: String,
+    session: String,
+    project: Option<String>,
+    environment: Option<String>,
+}
+
+impl Config {
+    fn read(ctx: &Context) -> Result<Self, ProviderError> {
+        let config: Config = parse_config(ctx, "railway")?;
+        if config.project.is_some() && config.environment.is_none() {
+            return Err(error(
+                ErrorKind::InvalidConfig,
+                "`railway.environment` is required when `railway.project` is set (the Railway CLI refuses --project without --environment)",
+            ));
+        }
+        Ok(config)
+    }
+
+    /// `-p P -e E -s S` for whatever is configured.
+    fn target(&self, with_service: bool) -> Vec<String> {
+        let mut flags = Vec::new();
+        if let Some(project) = &self.project {
+            flags.extend(["-p".to_string(), project.clone()]);
+        }
+        if let Some(environment) = &self.environment {
+            flags.extend(["-e".to_string(), environment.clone()]);
+        }
+        if with_service {
+            flags.extend(["-s".to_string(), self.service.clone()]);
+        }
+        flags
+    }
+
+    /// `railway <words>` with reproducible automation settings and the CLI version
+    /// checked once per run.
+    fn railway(&self, words: &[&str]) -> Result<Cmd, ProviderError> {
+        require_supported_cli()?;
+        Ok(railway_cmd().args(words.iter().copied()))
+    }
+
+    /// `railway ssh -p P -e E -s S -- '<script>; printf <marker>'`.
+    fn ssh(&self, script: &str) -> Result<Cmd, ProviderError> {
+        let remote = format!("{script}; printf '\\n{RC_MARKER}%s\\n' \"$?\"");
+        Ok(self
+            .railway(&["ssh"])?
+            .args(self.target(true))
+            .arg("--")
+            .arg(remote))
+    }
+
+    /// Runs a shell line in the runner and returns its output with the real status.
+    fn run_remote(&self, line: &str, input: Stdin, binary: bool) -> Result<Output, ProviderError> {
+        let mut cmd = self.ssh(&format!("bash -lc {}", quote(line)))?.stdin(input);
+        if binary {
+            cmd = cmd.binary_output();
+        }
+        let out = cmd.run()?;
+        strip_marker(out)
+    }
+}
+
+fn railway_cmd() -> Cmd {
+    Cmd::new("railway")
+        .env("CI", "true")
+        .env("RAILWAY_NO_AUTO_UPDATE", "1")
+        .env("NO_COLOR", "1")
+}
+
+/// Refuses CLIs older than the command lines need (asked once per run).
+fn require_supported_cli() -> Result<(), ProviderError> {
+    static CHECKED: OnceLock<Result<(), ProviderError>> = OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let out = railway_cmd().arg("--version").run_ok()?;
+            version::check(&out.stdout_text()).map(drop)
+        })
+        .clone()
+}
+
+/// Takes the exit-status marker off the end of stdout; without it the command did
+/// not run, whatever the CLI's own status says.
+fn strip_marker(mut out: Output) -> Result<Output, ProviderError> {
+    let text = &out.stdout;
+    let marker = format!("\n{RC_MARKER}").into_bytes();
+    let Some(at) = text
+        .windows(marker.len())
+        .rposition(|w| w == marker.as_slice())
+    else {
+        let detail = out.stderr_text();
+        return Err(failed(format!(
+            "railway ssh exited (status {}) without running the command: {}",
+            out.status,
+            if detail.trim().is_empty() {
+                "no output"
+            } else {
+                detail.trim()
+            }
+        )));
+    };
+    let status = String::from_utf8_lossy(&text[at + marker.len()..])
+        .trim()
+        .parse::<i32>()
+        .map_err(|_| failed("railway ssh returned an unreadable exit-status marker"))?;
+    out.stdout.truncate(at);
+    out.status = status;
+    Ok(out)
+}
+
+impl ProviderImpl for Railway {
+    fn describe() -> Description {
+        Description {
+            name: "railway".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            contract_version: CONTRACT_VERSION.into(),
+            programs: vec![
+                Program {
+                    name: "railway".into(),
+                    install_hint: RAILWAY_HINT.into(),
+                    required: true,
+                },
+                Program {
+                    name: "docker".into(),
+                    install_hint: DOCKER_HINT.into(),
+                    required: false,
+                },
+            ],
+            features: Features::NAMED_SESSIONS | Features::VOLUMES | Features::REMOTE_EXEC,
+            summary: "A hosted runner on Railway".into(),
+        }
+    }
+
+    /// The CLI's version and the login, without printing anything secret.
+    fn doctor(ctx: Context) -> Result<Vec<Check>, ProviderError> {
+        let config = Config::read(&ctx)?;
+        let mut checks = Vec::new();
+        let version = railway_cmd().arg("--version").run()?;
+        let verdict = if version.status == 0 {
+            version::check(&version.stdout_text())
+        } else {
+            Err(failed(format!(
+                "`railway --version` failed: {}",
+                version.stderr_text().trim()
+            )))
+        };
+        checks.push(match verdict {
+            Ok(found) => Check {
+                name: "railway-cli".into(),
+                ok: true,
+                detail: format!(
+                    "railway {found} (minimum {})",
+                    version::show(version::MINIMUM)
+                ),
+            },
+            Err(e) => Check {
+                name: "railway-cli".into(),
+                ok: false,
+                detail: e.message,
+            },
+        });
+        let whoami = railway_cmd().args(["whoami", "--json"]).run()?;
+        checks.push(Check {
+            name: "railway-login".into(),
+            ok: whoami.status == 0,
+            detail: if whoami.status == 0 {
+                "logged in".into()
+            } else {
+                "not logged in: run `railway login` (or set RAILWAY_API_TOKEN)".into()
+            },
+        });
+        checks.push(Check {
+            name: "railway-target".into(),
+            ok: config.project.is_some(),
+            detail: match (&config.project, &config.environment) {
+                (Some(p), Some(e)) => {
+                    format!("project {p}, environment {e}, service {}", config.service)
+                }
+                _ => {
+                    "railway.project and railway.environment are not set: deploy will refuse to run"
+                        .into()
+                }
+            },
+        });
+        Ok(checks)
+    }
+
+    /// The image is built locally with docker, as the reference does; Railway builds
+    /// its own from the Dockerfile on deploy.
+    fn build(ctx: Context) -> Result<(), ProviderError> {
+        let config = Config::read(&ctx)?;
+        let dir = ctx
+            .deploy_dir
+            .ok_or_else(|| failed("build needs the deploy directory"))?
+            .host_path;
+        Cmd::new("docker")
+            .args([
+                "build",
+                "-t",
+                &format!("megaplan-cloud-{}", config.service),
+                &dir,
+            ])
+            .run_ok()
+            .map(drop)
+    }
+
+    fn deploy(ctx: Context) -> Result<(), ProviderError> {
+        let config = Config::read(&ctx)?;
+        if !ctx.unset_secrets.is_empty() {
+            return Err(error(
+                ErrorKind::MissingSecrets,
+                format!("Missing required secrets: {}", ctx.unset_secrets.join(", ")),
+            ));
+        }
+        if config.project.is_none() {
+            return Err(error(
+                ErrorKind::InvalidConfig,
+                "`railway.project` and `railway.environment` must be set for deploy, so a deploy can never land in an unintended or a new project",
+            ));
+        }
+        let dir = ctx
+            .deploy_dir
+            .ok_or_else(|| failed("deploy needs the deploy directory"))?
+            .host_path;
+        // The service must exist in the explicit project.
+        let services = config
+            .railway(&["service", "list"])?
+            .args(config.target(false))
+            .arg("--json")
+            .run_ok()?;
+        if !service_listed(&services.stdout_text(), &config.service) {
+            return Err(error(
+                ErrorKind::ServiceMissing,
+                format!(
+                    "Railway service '{s}' was not found in project {}. Create it, then rerun deploy: railway add --service {s}",
+                    config.project.as_deref().unwrap_or_default(),
+                    s = config.service
+                ),
+            ));
+        }
+        for name in &ctx.secret_names {
+            config
+                .railway(&["variable", "set", name, "--stdin"])?
+                .args(config.target(true))
+                .args(["--skip-deploys", "--json"])
+                .stdin(Stdin::Secret(name.clone()))
+                .run_ok()?;
+        }
+        config
+            .railway(&["up", &dir, "--path-as-root"])?
+            .args(config.target(true))
+            .args(["--ci", "--message", "megaplan-cloud deploy"])
+            .run_ok()
+            .map(drop)
+    }
+
+    fn exec(ctx: Context, line: String, input: Stdin) -> Result<Output, ProviderError> {
+        Config::read(&ctx)?.run_remote(&line, input, false)
+    }
+
+    /// Streams the content over exec's stdin into a temporary file, checks its sha256
+    /// on the runner, then moves it into place: never a truncated file at `destination`.
+    fn upload(ctx: Context, destination: String, content: Vec<u8>) -> Result<(), ProviderError> {
+        let config = Config::read(&ctx)?;
+        let digest: String = Sha256::digest(&content)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let temporary = format!("{destination}.megaplan-upload");
+        let line = format!(
+            "mkdir -p {parent} && base64 -d > {tmp} && echo {sum} {tmp} | sha256sum -c --status - && mv -f {tmp} {dest}",
+            parent = quote(&posix_parent(&destination)),
+            tmp = quote(&temporary),
+            sum = quote(&format!("{digest} ")),
+            dest = quote(&destination),
+        );
+        let out = config.run_remote(
+            &line,
+            Stdin::Bytes(base64_encode(&content).into_bytes()),
+            false,
+        )?;
+        if out.status != 0 {
+            return Err(out.failure(&format!("upload to {destination}")));
+        }
+        Ok(())
+    }
+
+    fn read_file(ctx: Context, path: String) -> Result<Vec<u8>, ProviderError> {
+        let config = Config::read(&ctx)?;
+        let out = config.run_remote(&format!("cat {}", quote(&path)), Stdin::None, true)?;
+        if out.status != 0 {
+            return Err(out.failure(&format!("cat {path}")));
+        }
+        Ok(out.stdout)
+    }
+
+    /// Follow tails the runner's log over `railway ssh`: `railway logs` does not stream
+    /// when its output is piped. The snapshot asks `railway logs` for the last lines.
+    fn logs(ctx: Context, follow: bool) -> Result<LogSource, ProviderError> {
+        let config = Config::read(&ctx)?;
+        let cmd = if follow {
+            config
+                .railway(&["ssh"])?
+                .args(config.target(true))
+                .arg("--")
+                .arg(format!("tail -n 200 -F {RUNNER_LOG}"))
+        } else {
+            config
+                .railway(&["logs"])?
+                .args(config.target(true))
+                .args(["--lines", "200"])
+        };
+        Ok(LogSource::Streamed(cmd.build()))
+    }
+
+    fn attach_command(ctx: Context) -> Result<Command, ProviderError> {
+        let config = Config::read(&ctx)?;
+        let session = ctx
+            .session
+            .clone()
+            .unwrap_or_else(|| config.session.clone());
+        let cmd = config
+            .railway(&["ssh"])?
+            .args(config.target(true))
+            .args(["--session", &session])
+            .tty();
+        Ok(cmd.build())
+    }
+
+    fn volume(ctx: Context, action: VolumeAction) -> Result<String, ProviderError> {
+        let config = Config::read(&ctx)?;
+        let name = ctx
+            .volume
+            .clone()
+            .ok_or_else(|| error(ErrorKind::InvalidConfig, "`resources.volume` is not set"))?;
+        match action {
+            VolumeAction::Ensure => {
+                let listed = config
+                    .railway(&["volume"])?
+                    .args(config.target(true))
+                    .args(["list", "--json"])
+                    .run_ok()?;
+                if listed.stdout_text().contains(&format!("\"{name}\"")) {
+                    return Ok(format!("volume {name} is attached"));
+                }
+                config
+                    .railway(&["volume"])?
+                    .args(config.target(true))
+                    .args(["add", "--mount-path", "/workspace", "--json"])
+                    .run_ok()?;
+                Ok(format!("volume {name} created at /workspace"))
+            }
+            VolumeAction::Remove => {
+                delete_volume(&config, &name)?;
+                Ok(format!("volume {name} deleted"))
+            }
+        }
+    }
+
+    fn down(ctx: Context) -> Result<(), ProviderError> {
+        down(&Config::read(&ctx)?)
+    }
+
+    fn destroy(ctx: Context) -> Result<(), ProviderError> {
+        let config = Config::read(&ctx)?;
+        down(&config)?;
+        if let Some(volume) = &ctx.volume {
+            delete_volume(&config, volume)?;
+        }
+        Ok(())
+    }
+}
+
+/// `railway down … --yes`; a service with no deployment is already down.
+fn down(config: &Config) -> Result<(), ProviderError> {
+    let out = config
+        .railway(&["down"])?
+        .args(config.target(true))
+        .arg("--yes")
+        .run()?;
+    if out.status == 0 || out.stderr_text().contains("No deployments found") {
+        return Ok(());
+    }
+    Err(out.failure("railway down"))
+}
+
+fn delete_volume(config: &Config, volume: &str) -> Result<(), ProviderError> {
+    config
+        .railway(&["volume"])?
+        .args(config.target(false))
+        .args(["delete", "--volume", volume, "--yes", "--json"])
+        .run_ok()
+        .map(drop)
+}
+
+/// Whether `service list --json` names the service (a list of names or `{name}`
+/// objects, or an object with a `services` list).
+fn service_listed(json: &str, service: &str) -> bool {
+    fn names(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| names(i, out)),
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(name)) = map.get("name") {
+                    out.push(name.clone());
+                }
+                if let Some(services) = map.get("services") {
+                    names(services, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(json) {
+        names(&value, &mut found);
+    }
+    found.iter().any(|n| n == service)
+}
+
+megaplan_cloud_sdk::export!(Railway);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn output(stdout: &[u8], status: i32) -> Output {
+        Output {
+            status,
+            stdout: stdout.to_vec(),
+            stderr: b"ssh noise".to_vec(),
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn the_marker_gives_the_real_status_and_exact_output() {
+        let out = strip_marker(output(b"hello\n\n__MEGAPLAN_RC=3\n", 0)).unwrap();
+        assert_eq!(
+            (out.stdout.as_slice(), out.status),
+            (b"hello\n".as_slice(), 3)
+        );
+        let out = strip_marker(output(b"no newline\n__MEGAPLAN_RC=0\n", 0)).unwrap();
+        assert_eq!(out.stdout, b"no newline");
+    }
+
+    #[test]
+    fn a_missing_marker_is_a_failure_even_with_status_0() {
+        let err = strip_marker(output(b"", 0)).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::Failed);
+        assert!(
+            err.message.contains("without running the command"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn service_lists_in_every_shape() {
+        assert!(service_listed(r#"[{"id":"1","name":"agent"}]"#, "agent"));
+        assert!(service_listed(
+            r#"{"services":[{"name":"agent"}]}"#,
+            "agent"
+        ));
+        assert!(service_listed(r#"["web","agent"]"#, "agent"));
+        assert!(!service_listed(r#"[{"name":"agent-old"}]"#, "agent"));
+        assert!(!service_listed("not json", "agent"));
+    }
+}

@@ -1,0 +1,285 @@
+//! The ssh provider: one long-lived runner container on any Docker host reachable over
+//! SSH (behaviour.md §5.3, with decisions.md's fixes: `ssh -t` for attach, `docker exec
+//! -i` so stdin passes through, the remote `.env` written with mode 0600).
+
+use std::collections::BTreeMap;
+
+use megaplan_cloud_sdk::prelude::*;
+use serde::Deserialize;
+
+pub struct Ssh;
+
+const OPENSSH_HINT: &str = "https://www.openssh.com/";
+
+/// Options every non-interactive call gets unless cloud.yaml's `ssh.options` overrides
+/// them: never prompt, fail fast, notice a dead connection, trust a new host once.
+const DEFAULT_OPTIONS: &[(&str, &str)] = &[
+    ("BatchMode", "yes"),
+    ("ConnectTimeout", "10"),
+    ("ServerAliveInterval", "30"),
+    ("ServerAliveCountMax", "3"),
+    ("StrictHostKeyChecking", "accept-new"),
+];
+
+#[derive(Deserialize)]
+struct Config {
+    host: String,
+    user: Option<String>,
+    port: u16,
+    identity_file: Option<String>,
+    remote_dir: String,
+    container: String,
+    #[serde(default)]
+    options: BTreeMap<String, String>,
+}
+
+impl Config {
+    fn target(&self) -> String {
+        match &self.user {
+            Some(user) => format!("{user}@{}", self.host),
+            None => self.host.clone(),
+        }
+    }
+
+    /// `-o NAME=VALUE` pairs: the defaults, overridden or extended by cloud.yaml. An
+    /// interactive session may prompt, so it does not get BatchMode by default.
+    fn options(&self, interactive: bool) -> Vec<String> {
+        let mut merged: BTreeMap<&str, &str> = DEFAULT_OPTIONS
+            .iter()
+            .filter(|(name, _)| !(interactive && *name == "BatchMode"))
+            .copied()
+            .collect();
+        for (name, value) in &self.options {
+            merged.insert(name, value);
+        }
+        merged
+            .into_iter()
+            .flat_map(|(name, value)| ["-o".to_string(), format!("{name}={value}")])
+            .collect()
+    }
+
+    /// `ssh -p <port> [-i <identity>] -o …` (the transport, without the target).
+    fn transport(&self, interactive: bool) -> Vec<String> {
+        let mut words = vec!["ssh".to_string()];
+        if interactive {
+            words.push("-t".into());
+        }
+        words.extend(["-p".to_string(), self.port.to_string()]);
+        if let Some(identity) = &self.identity_file {
+            words.extend(["-i".to_string(), identity.clone()]);
+        }
+        words.extend(self.options(interactive));
+        words
+    }
+
+    /// Runs `line` on the Docker host (one argument: the remote shell parses it).
+    fn remote(&self, line: &str) -> Cmd {
+        let transport = self.transport(false);
+        Cmd::new(&transport[0])
+            .args(&transport[1..])
+            .arg(self.target())
+            .arg(line)
+    }
+
+    fn in_container(&self, flags: &str, line: &str) -> Cmd {
+        self.remote(&format!(
+            "docker exec {flags}{} bash -lc {}",
+            quote(&self.container),
+            quote(line)
+        ))
+    }
+
+    /// Runs and requires success; an ssh failure (status 255) names the host.
+    fn run_ok(&self, cmd: Cmd) -> Result<Output, ProviderError> {
+        let argv = cmd.argv_text();
+        let out = cmd.run()?;
+        match out.status {
+            0 => Ok(out),
+            255 => Err(self.connection_failure(&out)),
+            _ => Err(out.failure(&argv)),
+        }
+    }
+
+    fn connection_failure(&self, out: &Output) -> ProviderError {
+        failed(format!(
+            "ssh to {} (port {}) failed: {}",
+            self.target(),
+            self.port,
+            out.stderr_text().trim()
+        ))
+    }
+
+    fn env_file(&self) -> String {
+        format!("{}/.env", self.remote_dir)
+    }
+}
+
+fn config(ctx: &Context) -> Result<Config, ProviderError> {
+    parse_config(ctx, "ssh")
+}
+
+fn deploy_dir(ctx: &Context) -> Result<String, ProviderError> {
+    ctx.deploy_dir
+        .as_ref()
+        .map(|d| d.host_path.clone())
+        .ok_or_else(|| failed("the ssh provider needs its deploy directory"))
+}
+
+impl ProviderImpl for Ssh {
+    fn describe() -> Description {
+        let program = |name: &str, required| Program {
+            name: name.into(),
+            install_hint: OPENSSH_HINT.into(),
+            required,
+        };
+        Description {
+            name: "ssh".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            contract_version: CONTRACT_VERSION.into(),
+            programs: vec![
+                program("ssh", true),
+                program("rsync", false),
+                program("scp", false),
+            ],
+            features: Features::REMOTE_EXEC,
+            summary: "A Docker host over SSH".into(),
+        }
+    }
+
+    /// Syncs the deploy directory to `remote_dir` (rsync, or `scp -r` without it) and
+    /// builds the image there.
+    fn build(ctx: Context) -> Result<(), ProviderError> {
+        let c = config(&ctx)?;
+        let local = deploy_dir(&ctx)?;
+        let remote_dir = quote(&c.remote_dir);
+        if process::which("rsync") {
+            c.run_ok(c.remote(&format!("mkdir -p {remote_dir}")))?;
+            // The remote path goes raw: --protect-args (rsync ≥ 3.0; the default since
+            // 3.2.4) keeps the remote shell from splitting it, so quotes would be literal.
+            let rsync = Cmd::new("rsync")
+                .args([
+                    "-az",
+                    "--protect-args",
+                    "-e",
+                    &quote_join(c.transport(false)),
+                ])
+                .arg(format!("{local}/"))
+                .arg(format!("{}:{}/", c.target(), c.remote_dir));
+            c.run_ok(rsync)?;
+        } else if process::which("scp") {
+            log::warn("rsync unavailable; falling back to scp -r");
+            c.run_ok(c.remote(&format!("rm -rf {remote_dir} && mkdir -p {remote_dir}")))?;
+            let mut scp = Cmd::new("scp").args(["-r", "-P", &c.port.to_string()]);
+            if let Some(identity) = &c.identity_file {
+                scp = scp.args(["-i", identity]);
+            }
+            // OpenSSH ≥ 9.0 copies over SFTP, where no shell parses the path: it goes raw.
+            let scp = scp
+                .args(c.options(false))
+                .arg(format!("{local}/."))
+                .arg(format!("{}:{}", c.target(), c.remote_dir));
+            c.run_ok(scp)?;
+        } else {
+            return Err(unavailable("scp/rsync", OPENSSH_HINT));
+        }
+        c.run_ok(c.remote(&format!(
+            "docker build -t {} {remote_dir}",
+            quote(&c.container)
+        )))
+        .map(drop)
+    }
+
+    /// Writes the remote `.env` from stdin (mode 0600; values never in argv) and
+    /// (re)starts the container.
+    fn deploy(ctx: Context) -> Result<(), ProviderError> {
+        let c = config(&ctx)?;
+        let mut entries = vec![EnvEntry::Literal(("PORT".into(), ctx.port.to_string()))];
+        entries.extend(ctx.secret_names.iter().cloned().map(EnvEntry::Secret));
+        let env_file = quote(&c.env_file());
+        let write = c
+            .remote(&format!("umask 077 && cat > {env_file}"))
+            .stdin(Stdin::EnvFile(entries));
+        c.run_ok(write)?;
+        let container = quote(&c.container);
+        c.run_ok(c.remote(&format!("docker rm -f {container} >/dev/null 2>&1 || true")))?;
+        let port = ctx.port;
+        c.run_ok(c.remote(&format!(
+            "docker run -d --name {container} --restart unless-stopped --env-file {env_file} -p {port}:{port} {container}"
+        )))
+        .map(drop)
+    }
+
+    fn exec(ctx: Context, line: String, input: Stdin) -> Result<Output, ProviderError> {
+        let c = config(&ctx)?;
+        let out = c.in_container("-i ", &line).stdin(input).run()?;
+        if out.status == 255 {
+            return Err(c.connection_failure(&out));
+        }
+        Ok(out)
+    }
+
+    fn upload(ctx: Context, destination: String, content: Vec<u8>) -> Result<(), ProviderError> {
+        let c = config(&ctx)?;
+        let line = format!(
+            "mkdir -p {} && base64 -d > {}",
+            quote(&posix_parent(&destination)),
+            quote(&destination)
+        );
+        let cmd = c
+            .in_container("-i ", &line)
+            .stdin_bytes(base64_encode(&content));
+        c.run_ok(cmd).map(drop)
+    }
+
+    fn read_file(ctx: Context, path: String) -> Result<Vec<u8>, ProviderError> {
+        let c = config(&ctx)?;
+        let cmd = c
+            .in_container("", &format!("cat {}", quote(&path)))
+            .binary_output();
+        Ok(c.run_ok(cmd)?.stdout)
+    }
+
+    fn logs(ctx: Context, follow: bool) -> Result<LogSource, ProviderError> {
+        let c = config(&ctx)?;
+        let container = quote(&c.container);
+        let line = if follow {
+            format!("docker logs -f {container}")
+        } else {
+            format!("docker logs --tail 200 {container}")
+        };
+        Ok(LogSource::Streamed(c.remote(&line).build()))
+    }
+
+    /// `ssh -t` so `docker exec -it` gets the terminal it needs (the reference omitted it).
+    fn attach_command(ctx: Context) -> Result<Command, ProviderError> {
+        let c = config(&ctx)?;
+        let transport = c.transport(true);
+        let cmd = Cmd::new(&transport[0])
+            .args(&transport[1..])
+            .arg(c.target())
+            .arg(format!(
+                "docker exec -it {} tmux attach -t =agent",
+                quote(&c.container)
+            ))
+            .tty();
+        Ok(cmd.build())
+    }
+
+    fn down(ctx: Context) -> Result<(), ProviderError> {
+        let c = config(&ctx)?;
+        c.run_ok(c.remote(&format!("docker stop {}", quote(&c.container))))
+            .map(drop)
+    }
+
+    fn destroy(ctx: Context) -> Result<(), ProviderError> {
+        let c = config(&ctx)?;
+        c.run_ok(c.remote(&format!(
+            "docker rm -f {} >/dev/null 2>&1 || true && rm -rf {}",
+            quote(&c.container),
+            quote(&c.remote_dir)
+        )))
+        .map(drop)
+    }
+}
+
+megaplan_cloud_sdk::export!(Ssh);

@@ -1,0 +1,51 @@
+//! Small helpers for remote paths and payloads.
+
+use base64::Engine as _;
+
+/// The parent of a POSIX path, as Python's `PurePosixPath(p).parent` gives it:
+/// `/a/b` → `/a`, `/a` → `/`, `a` → `.`, `a/b` → `a`.
+pub fn posix_parent(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return if path.starts_with('/') {
+            "/".into()
+        } else {
+            ".".into()
+        };
+    }
+    match trimmed.rfind('/') {
+        None => ".".into(),
+        Some(0) => "/".into(),
+        Some(at) => trimmed[..at].trim_end_matches('/').to_string(),
+    }
+}
+
+/// Standard base64 on one line, for `base64 -d` on the other side.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_like_python() {
+        for (path, parent) in [
+            ("/workspace/app/idea.txt", "/workspace/app"),
+            ("/idea.txt", "/"),
+            ("idea.txt", "."),
+            ("ideas/m1.md", "ideas"),
+            ("/", "/"),
+            ("/a//b", "/a"),
+            ("/a/b/", "/a"),
+        ] {
+            assert_eq!(posix_parent(path), parent, "{path}");
+        }
+    }
+
+    #[test]
+    fn base64_is_standard() {
+        assert_eq!(base64_encode(b"hi\n"), "aGkK");
+    }
+}

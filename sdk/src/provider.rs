@@ -1,0 +1,118 @@
+//! The trait provider authors implement. Every operation but `describe` has a default
+//! that answers `not_implemented`, so a provider writes only what its transport does.
+
+use crate::error::not_implemented;
+use crate::{
+    Check, Command, Context, Description, LogSource, Output, ProviderError, Stdin, VolumeAction,
+};
+
+pub trait ProviderImpl {
+    fn describe() -> Description;
+
+    fn doctor(_ctx: Context) -> Result<Vec<Check>, ProviderError> {
+        Ok(Vec::new())
+    }
+    fn build(_ctx: Context) -> Result<(), ProviderError> {
+        Err(unsupported::<Self>("build"))
+    }
+    fn deploy(_ctx: Context) -> Result<(), ProviderError> {
+        Err(unsupported::<Self>("deploy"))
+    }
+    fn exec(_ctx: Context, _command_line: String, _input: Stdin) -> Result<Output, ProviderError> {
+        Err(unsupported::<Self>("exec"))
+    }
+    fn upload(_ctx: Context, _destination: String, _content: Vec<u8>) -> Result<(), ProviderError> {
+        Err(unsupported::<Self>("upload"))
+    }
+    fn read_file(_ctx: Context, _path: String) -> Result<Vec<u8>, ProviderError> {
+        Err(unsupported::<Self>("read-file"))
+    }
+    fn logs(_ctx: Context, _follow: bool) -> Result<LogSource, ProviderError> {
+        Err(unsupported::<Self>("logs"))
+    }
+    fn attach_command(_ctx: Context) -> Result<Command, ProviderError> {
+        Err(unsupported::<Self>("attach"))
+    }
+    fn volume(_ctx: Context, _action: VolumeAction) -> Result<String, ProviderError> {
+        Err(unsupported::<Self>("volume"))
+    }
+    fn down(_ctx: Context) -> Result<(), ProviderError> {
+        Err(unsupported::<Self>("down"))
+    }
+    fn destroy(_ctx: Context) -> Result<(), ProviderError> {
+        Err(unsupported::<Self>("destroy"))
+    }
+}
+
+fn unsupported<P: ProviderImpl + ?Sized>(operation: &str) -> ProviderError {
+    not_implemented(&P::describe().name, operation)
+}
+
+/// Exports a type implementing [`ProviderImpl`] as the component's `provider`
+/// interface.
+#[macro_export]
+macro_rules! export {
+    ($provider:ty) => {
+        struct __MegaplanCloudExport;
+
+        impl $crate::Provider for __MegaplanCloudExport {
+            fn describe() -> $crate::Description {
+                <$provider as $crate::ProviderImpl>::describe()
+            }
+            fn doctor(ctx: $crate::Context) -> Result<Vec<$crate::Check>, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::doctor(ctx)
+            }
+            fn build(ctx: $crate::Context) -> Result<(), $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::build(ctx)
+            }
+            fn deploy(ctx: $crate::Context) -> Result<(), $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::deploy(ctx)
+            }
+            fn exec(
+                ctx: $crate::Context,
+                command_line: String,
+                input: $crate::Stdin,
+            ) -> Result<$crate::Output, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::exec(ctx, command_line, input)
+            }
+            fn upload(
+                ctx: $crate::Context,
+                destination: String,
+                content: Vec<u8>,
+            ) -> Result<(), $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::upload(ctx, destination, content)
+            }
+            fn read_file(
+                ctx: $crate::Context,
+                path: String,
+            ) -> Result<Vec<u8>, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::read_file(ctx, path)
+            }
+            fn logs(
+                ctx: $crate::Context,
+                follow: bool,
+            ) -> Result<$crate::LogSource, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::logs(ctx, follow)
+            }
+            fn attach_command(
+                ctx: $crate::Context,
+            ) -> Result<$crate::Command, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::attach_command(ctx)
+            }
+            fn volume(
+                ctx: $crate::Context,
+                action: $crate::VolumeAction,
+            ) -> Result<String, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::volume(ctx, action)
+            }
+            fn down(ctx: $crate::Context) -> Result<(), $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::down(ctx)
+            }
+            fn destroy(ctx: $crate::Context) -> Result<(), $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::destroy(ctx)
+            }
+        }
+
+        $crate::bindings::export_provider!(__MegaplanCloudExport);
+    };
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh machine of this project (idempotent,
+# quick when everything is there): the wasm32-wasip2 target, the system packages of the
+# end-to-end tests, and the offline test image.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! rustup target add wasm32-wasip2 >/dev/null 2>&1; then
+    echo "setup: rustup could not add wasm32-wasip2; trying the offline copy"
+fi
+bash ../shared/tools/ensure-wasm-target 2>/dev/null || rustc --print target-list | grep -q wasm32-wasip2
+
+# debootstrap builds the offline test image; sshd, ssh, scp and rsync serve the ssh
+# provider's tests; tmux drives attach on a real terminal; docker-compose is the Compose
+# the local provider falls back to when the docker compose plugin is missing.
+packages=(debootstrap openssh-server openssh-client rsync tmux docker-compose)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+bash tests/image/build-test-image.sh
+
+# The real Railway CLI, for the railway provider's command-line checks. Building it
+# takes about 9 minutes, once: the binary is cached beside the test image.
+RAILWAY_ROOT="$HOME/.cache/megaplan-cloud/railway"
+if [ ! -x "$RAILWAY_ROOT/bin/railway" ]; then
+    echo "setup: building the Railway CLI from crates.io (about 9 minutes, once)"
+    cargo install railwayapp --locked --root "$RAILWAY_ROOT" --quiet
+fi

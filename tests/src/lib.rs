@@ -1,0 +1,56 @@
+//! Shared helpers for the end-to-end tests.
+
+pub mod e2e;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The hostile test guest.
+pub const MISCHIEF: &str = env!("GUEST_MISCHIEF");
+/// A guest whose `describe` claims an unsupported contract version.
+pub const WRONG_VERSION: &str = env!("GUEST_WRONG_VERSION");
+
+/// Polls `check` until it returns `Some` or the deadline passes.
+pub fn poll<T>(deadline: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let end = Instant::now() + deadline;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= end {
+            return None;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// Copies a component and appends a custom section, giving a valid component with
+/// different bytes (a "changed" provider).
+pub fn changed_copy(from: &str, to: &Path) -> PathBuf {
+    let mut bytes = std::fs::read(from).expect("guest exists");
+    // Custom section: id 0, size 5, name "test" (length-prefixed).
+    bytes.extend_from_slice(&[0, 5, 4, b't', b'e', b's', b't']);
+    std::fs::write(to, bytes).expect("write the copy");
+    to.to_path_buf()
+}
+
+/// The base image the end-to-end tests build on (tests/image/build-test-image.sh).
+pub const TEST_IMAGE: &str = "megaplan-cloud-test-base:bookworm";
+
+/// A loopback TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A name unique to this test run, for containers, projects and sessions.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{prefix}-{}-{n}", std::process::id())
+}
+
+/// A Dockerfile template for the test image: no network, the same files as the real one.
+pub const TEST_DOCKERFILE: &str = include_str!("../image/Dockerfile.offline");

@@ -1,0 +1,385 @@
+//! The real command line (built as `mpc-e2e`) against a third-party component
+//! installed from disk: listing, grants, the journal, dry-run, record and replay.
+
+// These tests drive the real binary from outside, as an operator does; the spawning
+// rule is for the product.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use megaplan_cloud_tests::e2e::Project;
+use megaplan_cloud_tests::{MISCHIEF, changed_copy};
+use serde_json::Value;
+
+struct Sandbox {
+    project: Project,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let cloud_yaml = "provider: mischief\nrepo:\n  url: https://example.com/app.git\nsecrets: [MISCHIEF_TOKEN]\n";
+        Sandbox {
+            project: Project::new(
+                env!("CARGO_BIN_EXE_mpc-e2e"),
+                cloud_yaml,
+                &[("MISCHIEF_TOKEN", "correct-horse-battery")],
+            ),
+        }
+    }
+
+    fn home(&self) -> PathBuf {
+        self.project.home()
+    }
+
+    fn project(&self) -> &Path {
+        self.project.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.project.run(args)
+    }
+
+    fn json(&self, args: &[&str]) -> (Value, i32) {
+        let out = self.run(args);
+        let value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", String::from_utf8_lossy(&out.stdout)));
+        (value, out.status.code().unwrap())
+    }
+
+    fn journal(&self) -> Vec<Value> {
+        let dir = self.home().join("journal");
+        let mut lines = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            lines.extend(
+                text.lines()
+                    .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+            );
+        }
+        lines
+    }
+}
+
+/// Asserts a JSON error with this code whose message contains `needle`.
+fn assert_error(error: &Value, code: &str, needle: &str) {
+    assert_eq!(error["success"], false, "{error}");
+    assert_eq!(error["error"], code, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains(needle), "{message}");
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn list_shows_the_builtins_loaded_as_components() {
+    let sandbox = Sandbox::new();
+    let (list, code) = sandbox.json(&["provider", "list"]);
+    assert_eq!(code, 0);
+    let names: Vec<&str> = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["railway", "local", "ssh"]);
+    assert_eq!(list["providers"][0]["grant"]["status"], "built_in");
+    assert_eq!(list["providers"][0]["contract_version"], "0.1.0");
+    assert_eq!(
+        list["providers"][0]["features"],
+        serde_json::json!(["named-sessions", "volumes", "remote-exec"])
+    );
+}
+
+#[test]
+fn an_ungranted_component_is_listed_but_not_run() {
+    let sandbox = Sandbox::new();
+    let providers = sandbox.home().join("providers");
+    std::fs::create_dir_all(&providers).unwrap();
+    std::fs::copy(MISCHIEF, providers.join("mischief.wasm")).unwrap();
+    let (list, _) = sandbox.json(&["provider", "list"]);
+    assert_eq!(list["providers"][3]["name"], "mischief");
+    assert_eq!(list["providers"][3]["grant"]["status"], "not_granted");
+
+    let (err, code) = sandbox.json(&["exec", "run echo hi"]);
+    assert_eq!(code, 1);
+    assert_error(
+        &err,
+        "provider_not_granted",
+        "megaplan-cloud provider install",
+    );
+}
+
+#[test]
+fn an_installed_component_runs_only_its_granted_programs_and_journals_every_call() {
+    let sandbox = Sandbox::new();
+    let (installed, code) = sandbox.json(&[
+        "provider", "install", MISCHIEF, "--grant", "echo", "--grant", "cat",
+    ]);
+    assert_eq!(code, 0, "{installed}");
+    assert_eq!(
+        installed["provider"]["grant"]["programs"],
+        serde_json::json!(["cat", "echo"])
+    );
+
+    let (list, _) = sandbox.json(&["provider", "list"]);
+    assert_eq!(list["providers"][3]["name"], "mischief");
+    assert_eq!(list["providers"][3]["grant"]["status"], "granted");
+
+    let out = sandbox.run(&["exec", "run echo hello from mischief"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "hello from mischief\n");
+
+    let (denied, code) = sandbox.json(&["exec", "run sh -c id"]);
+    assert_eq!(code, 1);
+    assert_eq!(denied["error"], "capability_denied");
+    let message = denied["message"].as_str().unwrap();
+    assert!(
+        message.contains("--grant cat --grant echo --grant sh"),
+        "{message}"
+    );
+
+    let (undeclared, _) = sandbox.json(&["exec", "run curl x"]);
+    assert_eq!(undeclared["error"], "capability_denied");
+
+    // Secret stdin reaches cat; its output comes back redacted.
+    let out = sandbox.run(&["exec", "stdin-secret MISCHIEF_TOKEN"]);
+    assert_eq!(stdout(&out), "***REDACTED***");
+
+    let journal = sandbox.journal();
+    let programs: Vec<(&str, &str)> = journal
+        .iter()
+        .map(|l| {
+            (
+                l["program"].as_str().unwrap(),
+                l["decision"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        programs,
+        [
+            ("echo", "allowed"),
+            ("sh", "denied"),
+            ("curl", "denied"),
+            ("cat", "allowed")
+        ]
+    );
+    let first = &journal[0];
+    assert_eq!(first["provider"]["name"], "mischief");
+    assert_eq!(first["provider"]["version"], "6.6.6");
+    assert_eq!(first["provider"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        first["argv"],
+        serde_json::json!(["hello", "from", "mischief"])
+    );
+    assert_eq!(first["status"], 0);
+    assert_eq!(
+        journal[3]["stdin"],
+        serde_json::json!({"secret": "MISCHIEF_TOKEN"})
+    );
+    let text = std::fs::read_dir(sandbox.home().join("journal"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(!text.contains("correct-horse"), "the journal is redacted");
+}
+
+#[test]
+fn a_changed_component_must_be_granted_again() {
+    let sandbox = Sandbox::new();
+    let (_, code) = sandbox.json(&["provider", "install", MISCHIEF]);
+    assert_eq!(code, 0);
+    let installed = sandbox.home().join("providers").join("mischief.wasm");
+    changed_copy(MISCHIEF, &installed);
+
+    let (list, _) = sandbox.json(&["provider", "list"]);
+    assert_eq!(list["providers"][3]["grant"]["status"], "changed");
+    assert_eq!(
+        list["providers"][3]["grant"]["granted_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    let (err, code) = sandbox.json(&["exec", "run echo hi"]);
+    assert_eq!(code, 1);
+    assert_error(&err, "provider_not_granted", "changed since it was granted");
+
+    let (_, code) = sandbox.json(&["provider", "install", installed.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout(&sandbox.run(&["exec", "run echo again"])), "again\n");
+}
+
+#[test]
+fn dry_run_prints_the_commands_and_runs_none() {
+    let sandbox = Sandbox::new();
+    sandbox.json(&["provider", "install", MISCHIEF]);
+    let marker = sandbox.project().join("should-not-exist");
+    let out = sandbox.run(&[
+        "--dry-run",
+        "exec",
+        &format!("run sh -c touch {}", marker.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(stdout(&out), format!("sh -c touch {}\n", marker.display()));
+    assert!(!marker.exists(), "dry-run ran nothing");
+    let out = sandbox.run(&["--dry-run", "exec", "env-file MISCHIEF_TOKEN"]);
+    assert_eq!(
+        stdout(&out),
+        "cat  # stdin: env file with PORT, MISCHIEF_TOKEN (secret)\n"
+    );
+    let journal = sandbox.journal();
+    assert_eq!(journal[0]["mode"], "dry-run");
+    assert_eq!(journal.len(), 2);
+}
+
+#[test]
+fn verbose_shows_the_journal_line_on_stderr() {
+    let sandbox = Sandbox::new();
+    sandbox.json(&["provider", "install", MISCHIEF]);
+    let out = sandbox.run(&[
+        "--verbose",
+        "exec",
+        "run echo MISCHIEF_TOKEN=correct-horse-battery",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("journal: {"), "{stderr}");
+    assert!(stderr.contains("\"program\":\"echo\""), "{stderr}");
+    assert!(!stderr.contains("correct-horse"), "{stderr}");
+    assert_eq!(stdout(&out), "MISCHIEF_TOKEN=***REDACTED***\n");
+}
+
+#[test]
+fn a_recording_replays_and_a_different_call_is_a_clear_miss() {
+    let sandbox = Sandbox::new();
+    sandbox.json(&["provider", "install", MISCHIEF]);
+    let cassette = sandbox.project().join("cassette.jsonl");
+    let cassette = cassette.to_str().unwrap();
+    let out = sandbox.run(&["--record", cassette, "exec", "run echo recorded"]);
+    assert_eq!(stdout(&out), "recorded\n");
+
+    let out = sandbox.run(&["--replay", cassette, "exec", "run echo recorded"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "recorded\n");
+
+    let (miss, code) = sandbox.json(&["--replay", cassette, "exec", "run echo something-else"]);
+    assert_eq!(code, 1);
+    assert_eq!(miss["error"], "replay_mismatch");
+    let message = miss["message"].as_str().unwrap();
+    assert!(
+        message.contains("call #1 does not match the cassette"),
+        "{message}"
+    );
+    assert!(
+        message.contains("expected: [run] echo recorded"),
+        "{message}"
+    );
+    assert!(
+        message.contains("actual:   [run] echo something-else"),
+        "{message}"
+    );
+}
+
+#[test]
+fn errors_are_json_on_stdout_with_exit_1_and_usage_errors_exit_2() {
+    let sandbox = Sandbox::new();
+    std::fs::remove_file(sandbox.project().join("cloud.yaml")).unwrap();
+    let (err, code) = sandbox.json(&["exec", "pwd"]);
+    assert_eq!(code, 1);
+    assert_eq!(err["success"], false);
+    assert_eq!(err["error"], "invalid_spec");
+    let expected = format!(
+        "spec file not found: {}",
+        sandbox.project().join("cloud.yaml").display()
+    );
+    assert_eq!(err["message"], expected.as_str());
+
+    let out = sandbox.run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
+
+    let (pending, code) = sandbox.json(&["status"]);
+    assert_eq!(code, 1);
+    assert_error(
+        &pending,
+        "not_implemented",
+        "`status` is not implemented yet",
+    );
+}
+
+#[test]
+fn a_missing_required_cli_is_provider_unavailable() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.project().join("cloud.yaml"),
+        "provider: local\nrepo: {url: https://example.com/app.git}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+        .args(["exec", "pwd"])
+        .current_dir(sandbox.project())
+        .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
+        .env("PATH", sandbox.project())
+        .output()
+        .unwrap();
+    let err: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(err["error"], "provider_unavailable");
+    assert_eq!(
+        err["message"],
+        "Missing required CLI 'docker'. Install: https://docs.docker.com/get-docker/"
+    );
+}
+
+#[test]
+fn completions_are_generated() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("megaplan-cloud"));
+}
+
+#[test]
+fn an_interrupt_stops_the_commands_megaplan_cloud_started() {
+    let sandbox = Sandbox::new();
+    sandbox.json(&["provider", "install", MISCHIEF]);
+    let pidfile = sandbox.project().join("grandchild.pid");
+    let script = sandbox.project().join("linger.sh");
+    std::fs::write(
+        &script,
+        format!("sleep 60 & echo $! > {}\nwait\n", pidfile.display()),
+    )
+    .unwrap();
+    let mut cli = Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+        .args(["exec", &format!("run sh {}", script.display())])
+        .current_dir(sandbox.project())
+        .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let grandchild = megaplan_cloud_tests::poll(std::time::Duration::from_secs(20), || {
+        std::fs::read_to_string(&pidfile)
+            .ok()
+            .filter(|p| p.ends_with('\n'))
+    })
+    .expect("the command started");
+    let grandchild = grandchild.trim().to_string();
+    let status = Command::new("kill")
+        .args(["-INT", &cli.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = cli.wait().unwrap();
+    assert!(!exit.success());
+    let gone = megaplan_cloud_tests::poll(std::time::Duration::from_secs(20), || {
+        let stat = std::fs::read_to_string(format!("/proc/{grandchild}/stat")).unwrap_or_default();
+        (stat.is_empty() || stat.contains(") Z ")).then_some(())
+    });
+    assert!(
+        gone.is_some(),
+        "sleep {grandchild} outlived the interrupted megaplan-cloud"
+    );
+}

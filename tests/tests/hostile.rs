@@ -1,0 +1,242 @@
+//! Hostile components: each attack is stopped with a clear error and the host stays
+//! usable afterwards.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use megaplan_cloud::capability::{ProcessCapability, Settings, StdinSpec, Trust};
+use megaplan_cloud::console::{Captured, Console};
+use megaplan_cloud::error::CloudError;
+use megaplan_cloud::plugin::{DeployDir, Limits, OpContext, ProviderInstance, Runtime};
+use megaplan_cloud::redact::Redactor;
+use megaplan_cloud_tests::{MISCHIEF, WRONG_VERSION};
+
+struct Harness {
+    runtime: Runtime,
+    capability: Arc<ProcessCapability>,
+    captured: Captured,
+    deploy_dir: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let (console, captured) = Console::capture();
+    let mut settings = Settings::new(console);
+    settings.redactor = Arc::new(Redactor::new(
+        &["MISCHIEF_TOKEN".into()],
+        &["correct-horse-battery".into()],
+    ));
+    settings.secrets = Arc::new(|name: &str| {
+        (name == "MISCHIEF_TOKEN").then(|| "correct-horse-battery".to_string())
+    });
+    let limits = Limits {
+        memory_bytes: 32 << 20,
+        guest_cpu: Duration::from_millis(300),
+        epoch_tick: Duration::from_millis(5),
+    };
+    Harness {
+        runtime: Runtime::new(None, limits).unwrap(),
+        capability: Arc::new(ProcessCapability::new(settings).unwrap()),
+        captured,
+        deploy_dir: tempfile::tempdir().unwrap(),
+    }
+}
+
+impl Harness {
+    fn load(&self, path: &str, granted: &[&str]) -> Result<ProviderInstance, CloudError> {
+        let bytes = std::fs::read(path).unwrap();
+        let compiled = self.runtime.compile(&bytes, path)?;
+        let trust = Trust::Granted {
+            programs: granted
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<BTreeSet<_>>(),
+            component: path.into(),
+        };
+        self.runtime.instantiate(
+            &compiled,
+            trust,
+            self.capability.clone(),
+            Some(DeployDir {
+                path: self.deploy_dir.path().to_path_buf(),
+                open: true,
+            }),
+        )
+    }
+
+    fn mischief(&self) -> ProviderInstance {
+        self.load(MISCHIEF, &["echo", "cat", "sleep"]).unwrap()
+    }
+}
+
+fn exec(provider: &mut ProviderInstance, line: &str) -> Result<String, CloudError> {
+    let out = provider.exec(&OpContext::default(), line, StdinSpec::None)?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// After an attack, the host must still load and run a provider.
+fn assert_host_usable(h: &Harness) {
+    let mut fresh = h.mischief();
+    assert_eq!(
+        exec(&mut fresh, "run echo still-alive").unwrap(),
+        "still-alive\n"
+    );
+}
+
+#[test]
+fn an_undeclared_program_is_denied_and_the_instance_keeps_working() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "run curl http://127.0.0.1:1/").unwrap_err();
+    assert_eq!(err.code, "capability_denied");
+    assert!(
+        err.message
+            .contains("may not run 'curl': it did not declare it"),
+        "{}",
+        err.message
+    );
+    // A denial is an answer, not a crash: the same instance goes on.
+    assert_eq!(exec(&mut p, "run echo ok").unwrap(), "ok\n");
+}
+
+#[test]
+fn a_declared_but_ungranted_program_names_the_grant_that_would_allow_it() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "run sh -c id").unwrap_err();
+    assert_eq!(err.code, "capability_denied");
+    assert!(
+        err.message.ends_with(&format!(
+            "megaplan-cloud provider install {MISCHIEF} --grant cat --grant echo --grant sh --grant sleep"
+        )),
+        "{}",
+        err.message
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn files_outside_the_deploy_dir_are_out_of_reach() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "read /etc/passwd").unwrap_err();
+    assert_eq!(err.code, "provider_failed");
+    assert!(
+        err.message.starts_with("cannot read /etc/passwd"),
+        "{}",
+        err.message
+    );
+    let err = exec(&mut p, "read /deploy/../../etc/passwd").unwrap_err();
+    assert!(err.message.starts_with("cannot read"), "{}", err.message);
+    // Inside the pre-opened deploy dir, files work both ways.
+    std::fs::write(h.deploy_dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
+    assert_eq!(
+        exec(&mut p, "read /deploy/Dockerfile").unwrap(),
+        "FROM scratch\n"
+    );
+    exec(&mut p, "write /deploy/note.txt hello").unwrap();
+    assert_eq!(
+        std::fs::read_to_string(h.deploy_dir.path().join("note.txt")).unwrap(),
+        "hello"
+    );
+}
+
+#[test]
+fn the_environment_is_empty_and_the_network_closed() {
+    let h = harness();
+    let mut p = h.mischief();
+    // The test process has HOME, PATH and more; the component sees none of them.
+    assert_eq!(exec(&mut p, "env").unwrap(), "");
+    let err = exec(&mut p, "net 127.0.0.1:22").unwrap_err();
+    assert!(
+        err.message.starts_with("cannot connect to 127.0.0.1:22"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn an_endless_loop_is_stopped_by_the_cpu_budget() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "spin").unwrap_err();
+    assert_eq!(err.code, "provider_limit_exceeded");
+    assert_eq!(
+        err.message,
+        "provider 'mischief' was stopped in `exec`: it used more than 300 ms of CPU"
+    );
+    let again = exec(&mut p, "run echo x").unwrap_err();
+    assert_eq!(again.code, "provider_crashed");
+    assert!(
+        again.message.contains("was stopped earlier"),
+        "{}",
+        again.message
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn time_in_host_calls_does_not_count_against_the_cpu_budget() {
+    let h = harness();
+    let mut p = h.mischief();
+    // 0.6 s in a subprocess is twice the 300 ms guest budget.
+    assert_eq!(exec(&mut p, "run sleep 0.6").unwrap(), "");
+}
+
+#[test]
+fn unbounded_allocation_is_stopped_by_the_memory_cap() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "hog").unwrap_err();
+    assert_eq!(err.code, "provider_limit_exceeded");
+    assert_eq!(
+        err.message,
+        "provider 'mischief' was stopped in `exec`: it tried to use more than 32 MiB of memory"
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn a_panic_is_reported_with_its_message() {
+    let h = harness();
+    let mut p = h.mischief();
+    let err = exec(&mut p, "panic").unwrap_err();
+    assert_eq!(err.code, "provider_crashed");
+    assert!(
+        err.message.contains("mischief panicked on purpose"),
+        "{}",
+        err.message
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn a_wrong_contract_version_is_refused_before_anything_runs() {
+    let h = harness();
+    let err = h.load(WRONG_VERSION, &[]).err().expect("refused");
+    assert_eq!(err.code, "incompatible_provider");
+    assert!(
+        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.1.0"),
+        "{}",
+        err.message
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn secrets_reach_the_program_but_never_the_provider() {
+    let h = harness();
+    let mut p = h.mischief();
+    // `cat` receives the real value on stdin; what comes back to the component is
+    // redacted before it crosses the boundary.
+    assert_eq!(
+        exec(&mut p, "stdin-secret MISCHIEF_TOKEN").unwrap(),
+        "***REDACTED***"
+    );
+    assert_eq!(
+        exec(&mut p, "env-file MISCHIEF_TOKEN").unwrap(),
+        "PORT=8080\nMISCHIEF_TOKEN=***REDACTED***\n"
+    );
+    assert!(!h.captured.stdout().contains("correct-horse"));
+    assert!(!h.captured.stderr().contains("correct-horse"));
+}

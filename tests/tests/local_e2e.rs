@@ -1,0 +1,114 @@
+//! The local provider end to end on this machine's Docker engine: build, deploy, exec
+//! (a secret in the runner's environment comes back redacted; stdin passes through),
+//! upload and read-file (binary, a name with spaces), logs (snapshot and follow),
+//! attach on a real terminal, down, destroy. The image is built offline by
+//! tests/image/build-test-image.sh (`.ci/run` runs it).
+
+// These tests drive the real binary and docker from outside, as an operator does.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use megaplan_cloud_tests::e2e::{Project, docker, require_test_image};
+use megaplan_cloud_tests::{TEST_IMAGE, free_port, unique};
+
+const SECRET: &str = "local-e2e-secret-value";
+
+struct Local {
+    project: Project,
+    compose_project: String,
+}
+
+impl Local {
+    fn new() -> Self {
+        require_test_image();
+        let compose_project = unique("mpc-e2e");
+        let cloud_yaml = format!(
+            "provider: local\nrepo: {{url: file:///opt/seed-repo}}\nlocal: {{compose_project: {compose_project}}}\n\
+             resources: {{port: {}}}\nsecrets: [E2E_SECRET]\n\
+             image: {{base: '{TEST_IMAGE}', dockerfile: Dockerfile.test}}\n",
+            free_port()
+        );
+        Local {
+            project: Project::new(
+                env!("CARGO_BIN_EXE_mpc-e2e"),
+                &cloud_yaml,
+                &[("E2E_SECRET", SECRET)],
+            ),
+            compose_project,
+        }
+    }
+
+    fn container(&self) -> String {
+        let filter = format!("label=com.docker.compose.project={}", self.compose_project);
+        docker(&["ps", "-aq", "--filter", &filter])
+    }
+}
+
+impl Drop for Local {
+    /// Whatever happened, leave no container behind.
+    fn drop(&mut self) {
+        let _ = self.project.run(&["destroy", "--yes"]);
+        let leftover = self.container();
+        if !leftover.is_empty() {
+            docker(&["rm", "-f", &leftover]);
+        }
+    }
+}
+
+#[test]
+fn the_whole_lifecycle_on_a_real_docker_engine() {
+    let local = Local::new();
+    let project = &local.project;
+    project.ok(&["build"]);
+    project.ok(&["deploy"]);
+    let deploy_dir = project.home().join(&local.compose_project);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(deploy_dir.join(".env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, ".env is private");
+    }
+    assert!(deploy_dir.join("workspace").is_dir());
+
+    // The entrypoint ran, cloned the repository and opened the tmux session `agent`.
+    project.wait_for_agent();
+    assert_eq!(
+        project.ok(&["exec", "cat /workspace/app/README.md"]),
+        "seed repository for megaplan-cloud end-to-end tests\n"
+    );
+
+    // A secret in the runner's environment comes back redacted.
+    assert_eq!(
+        project.ok(&["exec", "echo \"value=$E2E_SECRET\""]),
+        "value=***REDACTED***\n"
+    );
+
+    // stdin passes through exec.
+    project.stdin_passes_through();
+
+    // A remote failure is provider_failed with the remote stderr.
+    let out = project.run(&["exec", "echo broken >&2; exit 3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (error["error"].as_str(), error["message"].as_str()),
+        (Some("provider_failed"), Some("broken"))
+    );
+
+    project.upload_and_read_back();
+
+    // Logs: the snapshot and a followed stream both show the entrypoint.
+    project.logs_show_the_entrypoint();
+
+    project.attach_reaches_the_agent_session();
+
+    project.ok(&["down"]);
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
+        "false"
+    );
+    project.ok(&["destroy", "--yes"]);
+    assert_eq!(local.container(), "", "destroy removed the container");
+    assert!(!deploy_dir.exists(), "destroy removed the deploy dir");
+}

@@ -1,0 +1,131 @@
+//! Every argv the railway provider emits parses with the real Railway CLI (built from
+//! crates.io by tests/setup.sh): `--help` goes before any `--`, and the CLI must accept
+//! the rest. The check can fail: a bogus flag, and the reference's
+//! `railway volume delete <name>`, are rejected.
+
+// Checking command lines means running the real railway binary.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// `$RAILWAY_BIN`, else the copy tests/setup.sh builds, else `railway` on PATH.
+fn railway() -> PathBuf {
+    if let Some(bin) = std::env::var_os("RAILWAY_BIN") {
+        return bin.into();
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cached = home.join(".cache/megaplan-cloud/railway/bin/railway");
+    if cached.is_file() {
+        return cached;
+    }
+    let on_path = Command::new("sh")
+        .args(["-c", "command -v railway"])
+        .output()
+        .unwrap();
+    assert!(
+        on_path.status.success(),
+        "the Railway CLI is missing: run tests/setup.sh (cargo install railwayapp --locked)"
+    );
+    PathBuf::from(String::from_utf8(on_path.stdout).unwrap().trim())
+}
+
+/// Whether the CLI's parser accepts `args` (asked with `--help`, so nothing runs).
+fn parses(args: &[String]) -> (bool, String) {
+    let mut checked: Vec<String> = Vec::new();
+    match args.iter().position(|a| a == "--") {
+        Some(at) => {
+            checked.extend_from_slice(&args[..at]);
+            checked.push("--help".into());
+            checked.extend_from_slice(&args[at..]);
+        }
+        None => {
+            checked.extend_from_slice(args);
+            checked.push("--help".into());
+        }
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(railway())
+        .args(&checked)
+        .env("HOME", home.path())
+        .env("CI", "true")
+        .env("RAILWAY_NO_AUTO_UPDATE", "1")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every railway argv in the provider's golden transcript and command lines.
+fn emitted() -> Vec<Vec<String>> {
+    let transcripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts");
+    let mut all = Vec::new();
+    for line in std::fs::read_to_string(transcripts.join("railway.jsonl"))
+        .unwrap()
+        .lines()
+    {
+        let call: serde_json::Value = serde_json::from_str(line).unwrap();
+        if call["program"] == "railway" {
+            let args = call["args"].as_array().unwrap();
+            all.push(
+                args.iter()
+                    .map(|a| a.as_str().unwrap().replace("${DEPLOY_DIR}", "/tmp/deploy"))
+                    .collect(),
+            );
+        }
+    }
+    for line in std::fs::read_to_string(transcripts.join("railway-commands.txt"))
+        .unwrap()
+        .lines()
+    {
+        let command = line.split_once(": ").unwrap().1;
+        let command = command.rsplit_once(" tty=").unwrap().0;
+        let words = shlex::split(command).unwrap();
+        assert_eq!(words[0], "railway");
+        all.push(words[1..].to_vec());
+    }
+    all.sort();
+    all.dedup();
+    all
+}
+
+#[test]
+fn every_argv_the_provider_emits_parses_with_the_real_cli() {
+    let argvs = emitted();
+    assert!(
+        argvs.len() >= 12,
+        "the transcript covers every operation: {argvs:?}"
+    );
+    for args in argvs {
+        let (ok, stderr) = parses(&args);
+        assert!(ok, "railway {args:?} does not parse:\n{stderr}");
+    }
+}
+
+#[test]
+fn the_check_rejects_what_the_cli_rejects() {
+    let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    assert!(!parses(&words("up --definitely-not-a-flag")).0);
+    // The reference's destroy line: the volume is not a positional argument in v5.
+    assert!(!parses(&words("volume delete agent-volume")).0);
+}
+
+#[test]
+fn the_installed_cli_meets_the_minimum_version() {
+    let out = Command::new(railway()).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&out.stdout);
+    let numbers: Vec<u32> = version
+        .split_whitespace()
+        .last()
+        .unwrap()
+        .split('.')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(numbers.as_slice() >= [4, 57, 4].as_slice(), "{version}");
+}

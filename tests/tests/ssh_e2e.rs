@@ -1,0 +1,165 @@
+//! The ssh provider end to end through a real OpenSSH server started by the test on
+//! 127.0.0.1 (throwaway host key, authorized key, non-default port), whose user runs
+//! docker on this machine: the same flow as the local provider, with rsync present and
+//! with rsync absent (the `scp -r` fallback).
+
+// These tests drive sshd, ssh-keygen, the real binary and docker, as an operator does.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::path::{Path, PathBuf};
+
+use megaplan_cloud_tests::e2e::{Project, Sshd, docker, require_test_image};
+use megaplan_cloud_tests::{TEST_IMAGE, free_port, unique};
+
+const SECRET: &str = "ssh-e2e-secret-value";
+
+struct Remote {
+    sshd: Sshd,
+    project: Project,
+    container: String,
+    remote_dir: PathBuf,
+}
+
+impl Remote {
+    fn new(extra_env: &[(&str, &str)]) -> Self {
+        require_test_image();
+        let sshd = Sshd::start();
+        let container = unique("mpc-ssh-e2e");
+        let remote_dir = sshd.path(&format!("remote {container}"));
+        let cloud_yaml = format!(
+            "provider: ssh\nrepo: {{url: file:///opt/seed-repo}}\nresources: {{port: {port}}}\nsecrets: [E2E_SECRET]\n\
+             image: {{base: '{TEST_IMAGE}', dockerfile: Dockerfile.test}}\n\
+             ssh:\n  host: 127.0.0.1\n  user: root\n  port: {ssh_port}\n  identity_file: '{key}'\n\
+             \x20 remote_dir: '{remote}'\n  container: {container}\n\
+             \x20 options: {{UserKnownHostsFile: '{known}'}}\n",
+            port = free_port(),
+            ssh_port = sshd.port,
+            key = sshd.path("client_key").display(),
+            remote = remote_dir.display(),
+            known = sshd.path("known_hosts").display(),
+        );
+        let mut env = vec![("E2E_SECRET", SECRET)];
+        env.extend_from_slice(extra_env);
+        Remote {
+            project: Project::new(env!("CARGO_BIN_EXE_mpc-e2e"), &cloud_yaml, &env),
+            sshd,
+            container,
+            remote_dir,
+        }
+    }
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        let _ = self.project.run(&["destroy", "--yes"]);
+        docker(&["rm", "-f", &self.container]);
+        docker(&["rmi", "-f", &self.container]);
+    }
+}
+
+#[test]
+fn the_whole_lifecycle_through_a_real_sshd() {
+    let remote = Remote::new(&[]);
+    let project = &remote.project;
+    project.ok(&["build"]);
+    assert!(
+        remote.remote_dir.join("Dockerfile").is_file(),
+        "rsync synced the deploy dir"
+    );
+    project.ok(&["deploy"]);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(remote.remote_dir.join(".env"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the remote .env is private");
+    }
+    project.wait_for_agent();
+    assert_eq!(
+        project.ok(&["exec", "echo \"value=$E2E_SECRET\""]),
+        "value=***REDACTED***\n"
+    );
+
+    project.stdin_passes_through();
+
+    project.upload_and_read_back();
+
+    project.logs_show_the_entrypoint();
+
+    project.attach_reaches_the_agent_session();
+
+    project.ok(&["down"]);
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.State.Running}}", &remote.container]),
+        "false"
+    );
+    project.ok(&["destroy", "--yes"]);
+    assert_eq!(
+        docker(&[
+            "ps",
+            "-aq",
+            "--filter",
+            &format!("name=^{}$", remote.container)
+        ]),
+        ""
+    );
+    assert!(
+        !remote.remote_dir.exists(),
+        "destroy removed the remote dir"
+    );
+    assert!(
+        !project.home().join("ssh-127.0.0.1").exists(),
+        "destroy removed the deploy dir"
+    );
+}
+
+#[test]
+fn without_rsync_the_deploy_dir_goes_over_scp() {
+    let bin = tempfile::tempdir().unwrap();
+    for program in ["ssh", "scp"] {
+        std::os::unix::fs::symlink(
+            Path::new("/usr/bin").join(program),
+            bin.path().join(program),
+        )
+        .unwrap();
+    }
+    let path = bin.path().display().to_string();
+    let remote = Remote::new(&[("PATH", path.as_str())]);
+    let out = remote.project.run(&["build"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("WARN: rsync unavailable; falling back to scp -r"),
+        "{stderr}"
+    );
+    assert!(
+        remote.remote_dir.join("wrappers/mp-chain").is_file(),
+        "scp copied the deploy dir"
+    );
+    assert!(
+        !docker(&["image", "inspect", "-f", "{{.Id}}", &remote.container]).is_empty(),
+        "the image was built remotely"
+    );
+}
+
+#[test]
+fn a_connection_failure_names_the_host() {
+    let mut remote = Remote::new(&[]);
+    let port = remote.sshd.port.to_string();
+    // Nobody listens on the port any more.
+    remote.sshd.child.kill().unwrap();
+    remote.sshd.child.wait().unwrap();
+    let out = remote.project.run(&["exec", "true"]);
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(error["error"], "provider_failed");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("ssh to root@127.0.0.1 (port {port}) failed: ")),
+        "{message}"
+    );
+}
