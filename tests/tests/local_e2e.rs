@@ -51,6 +51,15 @@ impl Drop for Local {
         if !leftover.is_empty() {
             docker(&["rm", "-f", &leftover]);
         }
+        // destroy keeps the image, as the reference does; a test run should not. Compose
+        // v2 names it `<project>-agent`, docker-compose v1 `<project>_agent`.
+        for separator in ["-", "_"] {
+            docker(&[
+                "rmi",
+                "-f",
+                &format!("{}{separator}agent", self.compose_project),
+            ]);
+        }
     }
 }
 
