@@ -14,3 +14,4 @@ pub mod plugin;
 pub mod project;
 pub mod redact;
 pub mod remote;
+pub mod workflow;

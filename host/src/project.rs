@@ -20,14 +20,20 @@ pub fn project_root(cwd: &Path) -> PathBuf {
 /// `--cloud-yaml` with `~` expanded and made absolute against `cwd`, or
 /// `<root>/cloud.yaml`.
 pub fn cloud_yaml_path(flag: Option<&str>, cwd: &Path, home: Option<&Path>) -> PathBuf {
-    let Some(flag) = flag else {
-        return project_root(cwd).join("cloud.yaml");
-    };
-    let expanded = match (flag.strip_prefix('~'), home) {
+    match flag {
+        Some(flag) => resolve_local_path(flag, cwd, home),
+        None => project_root(cwd).join("cloud.yaml"),
+    }
+}
+
+/// A path the operator typed, as Python's `Path(p).expanduser().resolve()` gives it:
+/// `~` expanded, made absolute against `cwd`, symlinks resolved where it exists.
+pub fn resolve_local_path(raw: &str, cwd: &Path, home: Option<&Path>) -> PathBuf {
+    let expanded = match (raw.strip_prefix('~'), home) {
         (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
             home.join(rest.trim_start_matches('/'))
         }
-        _ => PathBuf::from(flag),
+        _ => PathBuf::from(raw),
     };
     let absolute = cwd.join(expanded);
     std::fs::canonicalize(&absolute).unwrap_or_else(|_| normalize(&absolute))

@@ -2,12 +2,13 @@
 //! actions call. Everything relayed to the operator is redacted here; only attach's
 //! raw terminal is exempt.
 
-pub use megaplan_cloud_sdk::quote::{quote, quote_join};
+pub use megaplan_cloud_sdk::quote::{quote, quote_join, split};
 
-use crate::capability::{CommandSpec, ProcessCapability, StdinSpec};
+use crate::capability::{CommandSpec, Output, ProcessCapability, StdinSpec};
 use crate::error::{CloudError, CloudResult};
 use crate::plugin::{LogSource, OpContext, ProviderInstance};
 use crate::redact::StreamRedactor;
+use crate::workflow::Runner;
 
 pub struct Remote {
     provider: ProviderInstance,
@@ -51,26 +52,10 @@ impl Remote {
     /// its output (redacted), and fails with the remote stderr when it exits non-zero.
     pub fn exec(&mut self, line: &str) -> CloudResult<()> {
         let output = self.provider.exec(&self.ctx, line, StdinSpec::Inherit)?;
-        let capability = self.capability();
-        let redactor = capability.redactor();
         if output.status != 0 {
-            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-            let message = if stderr.is_empty() {
-                format!("Command failed: {line}")
-            } else {
-                stderr
-            };
-            return Err(CloudError::new(
-                "provider_failed",
-                redactor.redact(&message),
-            ));
+            return Err(self.failure(line, &output));
         }
-        capability
-            .console()
-            .out(&redactor.redact_bytes(&output.stdout));
-        capability
-            .console()
-            .err(&redactor.redact_bytes(&output.stderr));
+        self.relay(&output);
         Ok(())
     }
 
@@ -135,5 +120,39 @@ impl Remote {
 
     pub fn destroy(&mut self) -> CloudResult<()> {
         self.provider.destroy(&self.ctx)
+    }
+}
+
+impl Runner for Remote {
+    fn run(&mut self, line: &str) -> CloudResult<Output> {
+        self.provider.exec(&self.ctx, line, StdinSpec::None)
+    }
+
+    fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()> {
+        self.provider.upload(&self.ctx, path, content)
+    }
+
+    fn relay(&mut self, output: &Output) {
+        let capability = self.capability();
+        let redactor = capability.redactor();
+        capability
+            .console()
+            .out(&redactor.redact_bytes(&output.stdout));
+        capability
+            .console()
+            .err(&redactor.redact_bytes(&output.stderr));
+    }
+
+    fn failure(&self, line: &str, output: &Output) -> CloudError {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        let message = if stderr.is_empty() {
+            format!("Command failed: {line}")
+        } else {
+            stderr
+        };
+        CloudError::new(
+            "provider_failed",
+            self.capability().redactor().redact(&message),
+        )
     }
 }

@@ -31,6 +31,86 @@ where
         .join(" ")
 }
 
+/// Why a line could not be split; the texts are Python's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitError {
+    NoClosingQuotation,
+    NoEscapedCharacter,
+}
+
+impl std::fmt::Display for SplitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SplitError::NoClosingQuotation => "No closing quotation",
+            SplitError::NoEscapedCharacter => "No escaped character",
+        })
+    }
+}
+
+impl std::error::Error for SplitError {}
+
+/// Splits a line into words as Python's `shlex.split` does (POSIX mode, no comments):
+/// whitespace separates words, `'…'` is literal, `"…"` honours `\\` and `\"` only, a
+/// bare backslash escapes the next character, and adjacent pieces join into one word.
+/// (The `shlex` crate treats `#` as a comment, which Python's `split` does not.)
+pub fn split(line: &str) -> Result<Vec<String>, SplitError> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    // A word exists once anything, even an empty `''`, has been seen.
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(inner) => word.push(inner),
+                        None => return Err(SplitError::NoClosingQuotation),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(escaped @ ('"' | '\\')) => word.push(escaped),
+                            Some(other) => {
+                                word.push('\\');
+                                word.push(other);
+                            }
+                            None => return Err(SplitError::NoEscapedCharacter),
+                        },
+                        Some(inner) => word.push(inner),
+                        None => return Err(SplitError::NoClosingQuotation),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.push(chars.next().ok_or(SplitError::NoEscapedCharacter)?);
+            }
+            other => {
+                in_word = true;
+                word.push(other);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +139,48 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(quote(input), expected, "quote({input:?})");
         }
+    }
+
+    #[test]
+    fn splits_like_python_shlex_split() {
+        // Expected values produced by CPython 3.11 `shlex.split`.
+        let cases: &[(&str, &[&str])] = &[
+            ("", &[]),
+            ("   ", &[]),
+            ("review", &["review"]),
+            ("override  add-note\t x", &["override", "add-note", "x"]),
+            ("add-note #1", &["add-note", "#1"]),
+            (r#"a\ b "x\"y" 'z'"#, &["a b", "x\"y", "z"]),
+            ("a '' b", &["a", "", "b"]),
+            (r#"a'b c'd"#, &["ab cd"]),
+            (r#""a\b" "a\\b" 'a\b'"#, &["a\\b", "a\\b", "a\\b"]),
+            ("é ü", &["é", "ü"]),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(split(line).unwrap(), *expected, "split({line:?})");
+        }
+        assert_eq!(split("a 'b"), Err(SplitError::NoClosingQuotation));
+        assert_eq!(split(r#"a "b\"#), Err(SplitError::NoEscapedCharacter));
+        assert_eq!(split("a \\"), Err(SplitError::NoEscapedCharacter));
+        assert_eq!(
+            SplitError::NoClosingQuotation.to_string(),
+            "No closing quotation"
+        );
+    }
+
+    #[test]
+    fn split_undoes_quote_join() {
+        let words = [
+            "",
+            "a b",
+            "it's",
+            "$(id)",
+            "x\"y\\z",
+            "line\nbreak",
+            "#",
+            "é",
+        ];
+        assert_eq!(split(&quote_join(words)).unwrap(), words);
     }
 
     #[test]

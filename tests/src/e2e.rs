@@ -110,6 +110,49 @@ impl Project {
         );
     }
 
+    /// `status`, `resume` and `bootstrap` run megaplan (the image's stand-in, which
+    /// logs its calls to /tmp/megaplan-stub.log) in the runner's workspace.
+    pub fn plan_workflows_run_megaplan(&self) {
+        let status: serde_json::Value =
+            serde_json::from_str(&self.ok(&["status"])).expect("status prints JSON");
+        assert_eq!(
+            (status["plan"].as_str(), status["next_step"].as_str()),
+            (Some("e2e"), Some("plan")),
+            "{status}"
+        );
+        // The stand-in's next step is `plan`, so resume runs `megaplan plan --plan e2e`.
+        assert_eq!(
+            self.ok(&["resume", "--plan", "e2e"]),
+            "megaplan stand-in: plan --plan e2e\n"
+        );
+
+        // A missing idea file stops bootstrap before anything reaches the runner.
+        let out = self.run(&["bootstrap", "no-such-idea.md"]);
+        assert_eq!(out.status.code(), Some(1));
+        let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(error["error"], "missing_idea_file", "{error}");
+
+        let idea = "Build the thing.\nWith 'quotes' and $(no substitution).\n";
+        std::fs::write(self.path().join("idea.md"), idea).unwrap();
+        let out = self.ok(&["bootstrap", "idea.md", "--plan-name", "first plan"]);
+        assert!(
+            out.ends_with(
+                "megaplan stand-in: init --project-dir /workspace/app --idea-file \
+                 /workspace/app/idea.txt --auto-start --robustness standard --name first plan\n"
+            ),
+            "{out}"
+        );
+        assert_eq!(self.ok(&["exec", "cat /workspace/app/idea.txt"]), idea);
+        let calls = self.ok(&["exec", "cut -d' ' -f2- /tmp/megaplan-stub.log"]);
+        for expected in [
+            "megaplan status --plan e2e",
+            "megaplan plan --plan e2e",
+            "megaplan init --project-dir /workspace/app",
+        ] {
+            assert!(calls.contains(expected), "{expected} not in\n{calls}");
+        }
+    }
+
     /// What is piped into `exec` reaches the remote command.
     pub fn stdin_passes_through(&self) {
         use std::io::Write;

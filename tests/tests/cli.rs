@@ -301,12 +301,12 @@ fn errors_are_json_on_stdout_with_exit_1_and_usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
 
-    let (pending, code) = sandbox.json(&["status"]);
+    let (pending, code) = sandbox.json(&["status", "--chain"]);
     assert_eq!(code, 1);
     assert_error(
         &pending,
         "not_implemented",
-        "`status` is not implemented yet",
+        "`status --chain` is not implemented yet",
     );
 }
 

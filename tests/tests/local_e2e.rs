@@ -95,6 +95,7 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
 
     // stdin passes through exec.
     project.stdin_passes_through();
+    project.plan_workflows_run_megaplan();
 
     // A remote failure is provider_failed with the remote stderr.
     let out = project.run(&["exec", "echo broken >&2; exit 3"]);

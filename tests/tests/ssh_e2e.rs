@@ -82,6 +82,7 @@ fn the_whole_lifecycle_through_a_real_sshd() {
     );
 
     project.stdin_passes_through();
+    project.plan_workflows_run_megaplan();
 
     project.upload_and_read_back();
 

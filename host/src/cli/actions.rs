@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 use super::App;
-use super::args::{Action, Cli};
+use super::args::{Action, Cli, RepoOverrides};
 use crate::error::{CloudError, CloudResult};
+use crate::workflow;
 
 const WORKFLOW_FEATURE: &str =
-    "the remote chain, status and supervisor workflows (not yet scheduled)";
+    "the remote chain workflows: chain, status --chain and the supervisor (not yet scheduled)";
 
 pub fn dispatch(app: &mut App, action: Action) -> CloudResult<ExitCode> {
     match action {
@@ -23,11 +24,33 @@ pub fn dispatch(app: &mut App, action: Action) -> CloudResult<ExitCode> {
         Action::Build => with_deploy_dir(app, |remote| remote.build()),
         Action::Deploy => with_deploy_dir(app, |remote| remote.deploy()),
         Action::Chain { .. } => Err(CloudError::not_implemented("`chain`", WORKFLOW_FEATURE)),
-        Action::Bootstrap { .. } => {
-            Err(CloudError::not_implemented("`bootstrap`", WORKFLOW_FEATURE))
+        Action::Bootstrap {
+            idea_file,
+            plan_name,
+            robustness,
+            repo,
+        } => bootstrap(app, &idea_file, plan_name.as_deref(), &robustness, &repo),
+        Action::Status { chain: true, .. } => Err(CloudError::not_implemented(
+            "`status --chain`",
+            WORKFLOW_FEATURE,
+        )),
+        Action::Status { plan, .. } => {
+            let spec = app.spec()?;
+            let mut remote = app.provider(&spec, None, None)?;
+            let payload =
+                workflow::plan::status(&mut remote, &spec.repo.workspace, plan.as_deref())?;
+            app.print_json(&serde_json::Value::Object(payload));
+            Ok(ExitCode::SUCCESS)
         }
-        Action::Status { .. } => Err(CloudError::not_implemented("`status`", WORKFLOW_FEATURE)),
-        Action::Resume { .. } => Err(CloudError::not_implemented("`resume`", WORKFLOW_FEATURE)),
+        Action::Resume { plan } => {
+            let spec = app.spec()?;
+            let mut remote = app.provider(&spec, None, None)?;
+            done(workflow::plan::resume(
+                &mut remote,
+                &spec.repo.workspace,
+                plan.as_deref(),
+            ))
+        }
         Action::Supervise { chain, .. } => supervise(chain),
         Action::Exec { command } => done(app.remote(None)?.exec(&command)),
         Action::Logs { no_follow } => done(app.remote(None)?.logs(!no_follow)),
@@ -108,6 +131,48 @@ fn with_deploy_dir(
     let mut remote = app.provider(&spec, None, Some(deploy_dir.path()))?;
     operation(&mut remote)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the idea first (a missing file stops everything before anything is written),
+/// then materializes the deploy directory as the reference does and runs the workflow.
+fn bootstrap(
+    app: &mut App,
+    idea_file: &str,
+    plan_name: Option<&str>,
+    robustness: &str,
+    overrides: &RepoOverrides,
+) -> CloudResult<ExitCode> {
+    let spec = app.spec()?.with_repo_overrides(
+        overrides.repo_url.as_deref(),
+        overrides.repo_branch.as_deref(),
+        overrides.repo_workspace.as_deref(),
+    )?;
+    let home = crate::environment::home_dir();
+    let idea_path = crate::project::resolve_local_path(idea_file, &app.cwd, home.as_deref());
+    let idea = match std::fs::read(&idea_path) {
+        Ok(idea) => idea,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(CloudError::new(
+                "missing_idea_file",
+                format!("idea file not found: {}", idea_path.display()),
+            ));
+        }
+        Err(error) => {
+            return Err(CloudError::new(
+                "missing_idea_file",
+                format!("cannot read idea file {}: {error}", idea_path.display()),
+            ));
+        }
+    };
+    let deploy_dir = crate::image::materialize(&spec, &app.home)?;
+    let mut remote = app.provider(&spec, None, Some(deploy_dir.path()))?;
+    let request = workflow::plan::Bootstrap {
+        repo: &spec.repo,
+        idea: &idea,
+        plan_name,
+        robustness,
+    };
+    done(workflow::plan::bootstrap(&mut remote, &request))
 }
 
 fn done(result: CloudResult<()>) -> CloudResult<ExitCode> {

@@ -167,6 +167,43 @@ impl CloudSpec {
         })
     }
 
+    /// This spec with the `--repo-url`, `--repo-branch` and `--repo-workspace` flags
+    /// applied in memory (the file is never touched); an empty flag keeps the file's
+    /// value, and the workspace must be an absolute POSIX path as in cloud.yaml.
+    pub fn with_repo_overrides(
+        mut self,
+        url: Option<&str>,
+        branch: Option<&str>,
+        workspace: Option<&str>,
+    ) -> CloudResult<Self> {
+        if let Some(url) = url.filter(|url| !url.is_empty()) {
+            self.repo.url = url.to_string();
+        }
+        if let Some(branch) = branch.filter(|branch| !branch.is_empty()) {
+            self.repo.branch = branch.to_string();
+        }
+        if let Some(workspace) = workspace {
+            let label = "repo.workspace";
+            if workspace.trim().is_empty() {
+                return Err(CloudError::new(
+                    "invalid_spec",
+                    format!("`{label}` must be a non-empty string"),
+                ));
+            }
+            if !workspace.starts_with('/') {
+                return Err(CloudError::new(
+                    "invalid_spec",
+                    format!(
+                        "`{label}` must be an absolute POSIX path; got {}",
+                        validate::python_repr(workspace)
+                    ),
+                ));
+            }
+            self.repo.workspace = workspace.to_string();
+        }
+        Ok(self)
+    }
+
     /// Validates cloud.yaml text; `file_name` prefixes located messages.
     pub fn parse(
         text: &str,

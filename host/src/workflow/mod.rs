@@ -1,0 +1,122 @@
+//! Workflows: megaplan's own commands run in the runner's workspace, composed from the
+//! remote operations every provider offers. They talk to the runner through [`Runner`],
+//! so their logic (command lines, parsing, errors) is tested without a provider.
+
+pub mod plan;
+
+use crate::capability::Output;
+use crate::error::CloudResult;
+
+/// What a workflow needs from the remote runner.
+pub trait Runner {
+    /// Runs a shell line in the runner (no stdin) and returns its output, unredacted,
+    /// for the workflow to parse. A non-zero exit is not an error here.
+    fn run(&mut self, line: &str) -> CloudResult<Output>;
+
+    /// Writes `content` to `path` in the runner, creating parent directories.
+    fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()>;
+
+    /// Shows a command's output to the operator, redacted: stdout on stdout, stderr
+    /// on stderr.
+    fn relay(&mut self, output: &Output);
+
+    /// The error for a remote command that exited non-zero: its stderr (redacted), or
+    /// `Command failed: <line>` when it printed none.
+    fn failure(&self, line: &str, output: &Output) -> crate::error::CloudError;
+}
+
+/// `a/b` joined POSIX-style, as Python's `PurePosixPath(a) / b` does for a relative `b`.
+pub fn posix_join(dir: &str, name: &str) -> String {
+    let trimmed = dir.trim_end_matches('/');
+    if trimmed.is_empty() && dir.starts_with('/') {
+        format!("/{name}")
+    } else {
+        format!("{trimmed}/{name}")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fake {
+    //! A scripted runner: answers each line from a queue and remembers what it saw.
+
+    use std::collections::VecDeque;
+
+    use super::Runner;
+    use crate::capability::Output;
+    use crate::error::{CloudError, CloudResult};
+
+    #[derive(Default)]
+    pub struct FakeRunner {
+        pub answers: VecDeque<Output>,
+        pub lines: Vec<String>,
+        pub uploads: Vec<(String, Vec<u8>)>,
+        pub relayed: Vec<Output>,
+    }
+
+    pub fn answer(status: i32, stdout: &str, stderr: &str) -> Output {
+        Output {
+            status,
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+            truncated: false,
+        }
+    }
+
+    impl FakeRunner {
+        pub fn answering(answers: Vec<Output>) -> Self {
+            FakeRunner {
+                answers: answers.into(),
+                ..Default::default()
+            }
+        }
+    }
+
+    impl Runner for FakeRunner {
+        fn run(&mut self, line: &str) -> CloudResult<Output> {
+            self.lines.push(line.to_string());
+            Ok(self
+                .answers
+                .pop_front()
+                .unwrap_or_else(|| panic!("no scripted answer for {line}")))
+        }
+
+        fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()> {
+            self.uploads.push((path.to_string(), content.to_vec()));
+            Ok(())
+        }
+
+        fn relay(&mut self, output: &Output) {
+            self.relayed.push(output.clone());
+        }
+
+        fn failure(&self, line: &str, output: &Output) -> CloudError {
+            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+            CloudError::new(
+                "provider_failed",
+                if stderr.is_empty() {
+                    format!("Command failed: {line}")
+                } else {
+                    stderr
+                },
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::posix_join;
+
+    #[test]
+    fn joins_like_pure_posix_path() {
+        assert_eq!(
+            posix_join("/workspace/app", "idea.txt"),
+            "/workspace/app/idea.txt"
+        );
+        assert_eq!(
+            posix_join("/workspace/app/", "idea.txt"),
+            "/workspace/app/idea.txt"
+        );
+        assert_eq!(posix_join("/", "idea.txt"), "/idea.txt");
+    }
+}

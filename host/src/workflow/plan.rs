@@ -1,0 +1,358 @@
+//! The single-plan workflows: `status` (§9.1), `resume` (§11.1) and `bootstrap` (§8.9).
+
+use serde_json::{Map, Value};
+
+use super::{Runner, posix_join};
+use crate::config::Repo;
+use crate::error::{CloudError, CloudResult};
+use crate::remote::{quote, quote_join, split};
+
+/// `cd <ws> && megaplan status[ --plan <plan>]`, parsed as a JSON object.
+pub fn status(
+    runner: &mut dyn Runner,
+    workspace: &str,
+    plan: Option<&str>,
+) -> CloudResult<Map<String, Value>> {
+    let mut line = format!("cd {} && megaplan status", quote(workspace));
+    if let Some(plan) = plan {
+        line.push_str(&format!(" --plan {}", quote(plan)));
+    }
+    let output = runner.run(&line)?;
+    if output.status != 0 {
+        return Err(runner.failure(&line, &output));
+    }
+    // Invalid JSON is the runner's failure, not a crash (decisions.md item 4).
+    match serde_json::from_slice::<Value>(&output.stdout) {
+        Ok(Value::Object(payload)) => Ok(payload),
+        Ok(other) => Err(CloudError::new(
+            "provider_failed",
+            format!(
+                "megaplan status did not return a JSON object: got {}",
+                json_kind(&other)
+            ),
+        )),
+        Err(error) => Err(CloudError::new(
+            "provider_failed",
+            format!("megaplan status did not return JSON: {error}"),
+        )),
+    }
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads the plan's `next_step` and runs it: `cd <ws> && megaplan <argv>`, output
+/// relayed, a non-zero exit is `provider_failed` with the remote stderr.
+pub fn resume(runner: &mut dyn Runner, workspace: &str, plan: Option<&str>) -> CloudResult<()> {
+    let payload = status(runner, workspace, plan)?;
+    let next_step = match payload.get("next_step") {
+        Some(Value::String(step)) if !step.is_empty() => step.clone(),
+        _ => {
+            return Err(CloudError::new(
+                "invalid_status",
+                "Remote status did not include a next_step",
+            ));
+        }
+    };
+    let mut argv = phase_command(&next_step)?;
+    if let Some(plan) = plan {
+        argv.extend(["--plan".to_string(), plan.to_string()]);
+    }
+    let line = format!("cd {} && megaplan {}", quote(workspace), quote_join(&argv));
+    run_relayed(runner, &line)
+}
+
+/// The megaplan arguments that carry out a plan step, as megaplan's own driver maps
+/// them: `execute` runs unattended, `feedback` is the workflow form, anything else is
+/// split shell-style.
+pub fn phase_command(next_step: &str) -> CloudResult<Vec<String>> {
+    let words: &[&str] = match next_step {
+        "execute" => &[
+            "execute",
+            "--confirm-destructive",
+            "--user-approved",
+            "--retry-blocked-tasks",
+        ],
+        "feedback" => &["feedback", "workflow"],
+        other => {
+            return split(other).map_err(|error| {
+                CloudError::new(
+                    "invalid_status",
+                    format!("Remote status next_step {other:?} cannot be split: {error}"),
+                )
+            });
+        }
+    };
+    Ok(words.iter().map(|word| word.to_string()).collect())
+}
+
+/// What `bootstrap` starts from: the idea's text and where it came from.
+pub struct Bootstrap<'a> {
+    pub repo: &'a Repo,
+    pub idea: &'a [u8],
+    pub plan_name: Option<&'a str>,
+    pub robustness: &'a str,
+}
+
+/// Checks the repository out (output relayed), uploads the idea to `<ws>/idea.txt`
+/// and starts `megaplan init --auto-start` there (output relayed).
+pub fn bootstrap(runner: &mut dyn Runner, request: &Bootstrap<'_>) -> CloudResult<()> {
+    let repo = request.repo;
+    ensure_repo(runner, repo)?;
+    let idea_path = posix_join(&repo.workspace, "idea.txt");
+    runner.upload(&idea_path, request.idea)?;
+    let workspace = quote(&repo.workspace);
+    let mut line = format!(
+        "cd {workspace} && megaplan init --project-dir {workspace} --idea-file {} --auto-start --robustness {}",
+        quote(&idea_path),
+        quote(request.robustness),
+    );
+    if let Some(name) = request.plan_name {
+        line.push_str(&format!(" --name {}", quote(name)));
+    }
+    run_relayed(runner, &line)
+}
+
+/// The entrypoint's clone-if-absent step, run on demand; its output is relayed.
+pub fn ensure_repo(runner: &mut dyn Runner, repo: &Repo) -> CloudResult<()> {
+    let output = runner.run(&crate::image::ensure_repo(repo))?;
+    runner.relay(&output);
+    if output.status != 0 {
+        return Err(CloudError::new(
+            "provider_failed",
+            format!(
+                "ensure repo checkout failed for {}@{} into {} (exit {})",
+                repo.url, repo.branch, repo.workspace, output.status
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn run_relayed(runner: &mut dyn Runner, line: &str) -> CloudResult<()> {
+    let output = runner.run(line)?;
+    if output.status != 0 {
+        return Err(runner.failure(line, &output));
+    }
+    runner.relay(&output);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fake::{FakeRunner, answer};
+    use super::*;
+
+    const STATUS: &str = r#"{"success": true, "plan": "p", "state": "planned", "next_step": "execute", "z": 1, "a": [1.5, null]}"#;
+
+    fn repo(workspace: &str) -> Repo {
+        Repo {
+            url: "https://github.com/example/app.git".into(),
+            branch: "main".into(),
+            workspace: workspace.into(),
+        }
+    }
+
+    #[test]
+    fn status_runs_megaplan_status_in_the_workspace_and_keeps_key_order() {
+        let mut runner = FakeRunner::answering(vec![answer(0, STATUS, "")]);
+        let payload = status(&mut runner, "/workspace/app", None).unwrap();
+        assert_eq!(runner.lines, ["cd /workspace/app && megaplan status"]);
+        let keys: Vec<&str> = payload.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["success", "plan", "state", "next_step", "z", "a"]);
+
+        let mut runner = FakeRunner::answering(vec![answer(0, STATUS, "")]);
+        status(&mut runner, "/work space/it's", Some("plan $(x)")).unwrap();
+        assert_eq!(
+            runner.lines,
+            [r#"cd '/work space/it'"'"'s' && megaplan status --plan 'plan $(x)'"#]
+        );
+    }
+
+    #[test]
+    fn status_that_is_not_a_json_object_is_provider_failed() {
+        let mut runner = FakeRunner::answering(vec![answer(0, "Traceback: boom\n", "")]);
+        let error = status(&mut runner, "/w", None).unwrap_err();
+        assert_eq!(error.code, "provider_failed");
+        assert!(
+            error
+                .message
+                .starts_with("megaplan status did not return JSON: "),
+            "{}",
+            error.message
+        );
+
+        let mut runner = FakeRunner::answering(vec![answer(0, "[1, 2]", "")]);
+        let error = status(&mut runner, "/w", None).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            (
+                "provider_failed",
+                "megaplan status did not return a JSON object: got a list"
+            )
+        );
+    }
+
+    #[test]
+    fn a_failing_status_reports_the_remote_stderr() {
+        let mut runner =
+            FakeRunner::answering(vec![answer(2, "", "megaplan: no plan named 'x'\n")]);
+        let error = status(&mut runner, "/w", Some("x")).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            ("provider_failed", "megaplan: no plan named 'x'")
+        );
+    }
+
+    #[test]
+    fn resume_runs_the_next_step_with_the_unattended_flags() {
+        let mut runner = FakeRunner::answering(vec![
+            answer(0, STATUS, ""),
+            answer(0, "executing\n", "warn\n"),
+        ]);
+        resume(&mut runner, "/workspace/custom", Some("plan-x")).unwrap();
+        assert_eq!(
+            runner.lines,
+            [
+                "cd /workspace/custom && megaplan status --plan plan-x",
+                "cd /workspace/custom && megaplan execute --confirm-destructive --user-approved --retry-blocked-tasks --plan plan-x",
+            ]
+        );
+        assert_eq!(runner.relayed, [answer(0, "executing\n", "warn\n")]);
+    }
+
+    #[test]
+    fn resume_splits_other_steps_shell_style() {
+        let status = r#"{"next_step": "override add-note"}"#;
+        let mut runner = FakeRunner::answering(vec![answer(0, status, ""), answer(0, "", "")]);
+        resume(&mut runner, "/workspace/custom", None).unwrap();
+        assert_eq!(
+            runner.lines[1],
+            "cd /workspace/custom && megaplan override add-note"
+        );
+        assert_eq!(
+            phase_command("review").unwrap(),
+            ["review"].map(String::from)
+        );
+        assert_eq!(
+            phase_command("feedback").unwrap(),
+            ["feedback", "workflow"].map(String::from)
+        );
+        assert_eq!(
+            phase_command("override add-note 'two words'").unwrap(),
+            ["override", "add-note", "two words"].map(String::from)
+        );
+        // Python's shlex.split: no comments, backslashes and both quotes honoured.
+        assert_eq!(
+            phase_command(r#"add-note #1 a\ b "x\"y" 'z'"#).unwrap(),
+            ["add-note", "#1", "a b", "x\"y", "z"].map(String::from)
+        );
+        assert_eq!(
+            phase_command("note 'unclosed").unwrap_err().code,
+            "invalid_status"
+        );
+    }
+
+    #[test]
+    fn resume_without_a_next_step_is_invalid_status_and_runs_nothing_else() {
+        for payload in [
+            r#"{"success": true}"#,
+            r#"{"next_step": ""}"#,
+            r#"{"next_step": null}"#,
+            r#"{"next_step": 3}"#,
+        ] {
+            let mut runner = FakeRunner::answering(vec![answer(0, payload, "")]);
+            let error = resume(&mut runner, "/w", None).unwrap_err();
+            assert_eq!(
+                (error.code.as_str(), error.message.as_str()),
+                (
+                    "invalid_status",
+                    "Remote status did not include a next_step"
+                ),
+                "{payload}"
+            );
+            assert_eq!(runner.lines.len(), 1);
+        }
+    }
+
+    #[test]
+    fn a_failing_step_is_provider_failed_with_its_stderr() {
+        let mut runner = FakeRunner::answering(vec![
+            answer(0, STATUS, ""),
+            answer(1, "partial\n", "execute: blocked\n"),
+        ]);
+        let error = resume(&mut runner, "/w", None).unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            ("provider_failed", "execute: blocked")
+        );
+    }
+
+    #[test]
+    fn bootstrap_checks_out_uploads_and_starts_init() {
+        let mut runner = FakeRunner::answering(vec![
+            answer(0, "Cloning into '/workspace/app'...\n", ""),
+            answer(0, "initialized\n", ""),
+        ]);
+        let repo = repo("/workspace/app");
+        bootstrap(
+            &mut runner,
+            &Bootstrap {
+                repo: &repo,
+                idea: b"build it\n",
+                plan_name: Some("my plan"),
+                robustness: "standard",
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            runner.lines,
+            [
+                "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main https://github.com/example/app.git /workspace/app; else true; fi",
+                "cd /workspace/app && megaplan init --project-dir /workspace/app --idea-file /workspace/app/idea.txt --auto-start --robustness standard --name 'my plan'",
+            ]
+        );
+        assert_eq!(
+            runner.uploads,
+            [(
+                "/workspace/app/idea.txt".to_string(),
+                b"build it\n".to_vec()
+            )]
+        );
+        assert_eq!(runner.relayed.len(), 2, "clone and init output are relayed");
+    }
+
+    #[test]
+    fn a_failed_checkout_stops_bootstrap_before_the_upload() {
+        let mut runner =
+            FakeRunner::answering(vec![answer(128, "", "fatal: repository not found\n")]);
+        let repo = repo("/workspace/app");
+        let error = bootstrap(
+            &mut runner,
+            &Bootstrap {
+                repo: &repo,
+                idea: b"x",
+                plan_name: None,
+                robustness: "standard",
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            (error.code.as_str(), error.message.as_str()),
+            (
+                "provider_failed",
+                "ensure repo checkout failed for https://github.com/example/app.git@main into /workspace/app (exit 128)"
+            )
+        );
+        assert!(runner.uploads.is_empty());
+        assert_eq!(runner.relayed.len(), 1, "git's own error is shown");
+    }
+}
