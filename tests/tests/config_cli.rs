@@ -216,3 +216,44 @@ fn build_and_deploy_materialize_the_deploy_dir_and_env_files_are_private() {
     assert!(journal.contains("\"call\":\"write-env-file\""), "{journal}");
     assert!(!journal.contains("correct-horse"), "{journal}");
 }
+
+#[test]
+fn bootstrap_refuses_bad_input_before_writing_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cloud.yaml"),
+        "provider: local\nrepo: {url: https://example.com/app.git}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("idea.md"), "an idea\n").unwrap();
+
+    let out = run(
+        dir.path(),
+        &["bootstrap", "idea.md", "--repo-workspace", "relative/w"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let error = json(&out);
+    assert_eq!(error["error"], "invalid_spec");
+    assert_eq!(
+        error["message"],
+        "`repo.workspace` must be an absolute POSIX path; got 'relative/w'"
+    );
+
+    let out = run(dir.path(), &["bootstrap", "sub/../missing idea.md"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error = json(&out);
+    let expected = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join("missing idea.md");
+    assert_eq!(error["error"], "missing_idea_file");
+    assert_eq!(
+        error["message"],
+        format!("idea file not found: {}", expected.display())
+    );
+
+    assert_eq!(
+        files_under(&dir.path().join("home")),
+        Vec::<PathBuf>::new(),
+        "no deploy directory was rendered"
+    );
+}

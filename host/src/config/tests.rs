@@ -526,3 +526,45 @@ fn ssh_options_are_read_as_text() {
         err.message
     );
 }
+
+#[test]
+fn repo_overrides_apply_in_memory_and_check_the_workspace() {
+    let spec = || parse(REPO).unwrap().spec;
+    let overridden = spec()
+        .with_repo_overrides(
+            Some("https://example.com/fork.git"),
+            Some("dev"),
+            Some("/srv/w"),
+        )
+        .unwrap();
+    assert_eq!(
+        overridden.repo,
+        Repo {
+            url: "https://example.com/fork.git".into(),
+            branch: "dev".into(),
+            workspace: "/srv/w".into()
+        }
+    );
+    // An empty flag keeps the file's value, as `value or spec.value` does.
+    assert_eq!(
+        spec()
+            .with_repo_overrides(Some(""), Some(""), None)
+            .unwrap()
+            .repo,
+        spec().repo
+    );
+    let error = spec()
+        .with_repo_overrides(None, None, Some("relative/w"))
+        .unwrap_err();
+    assert_eq!(
+        (error.code.as_str(), error.message.as_str()),
+        (
+            "invalid_spec",
+            "`repo.workspace` must be an absolute POSIX path; got 'relative/w'"
+        )
+    );
+    let error = spec()
+        .with_repo_overrides(None, None, Some("  "))
+        .unwrap_err();
+    assert_eq!(error.message, "`repo.workspace` must be a non-empty string");
+}
