@@ -26,6 +26,18 @@ pub struct Repo {
     pub workspace: String,
 }
 
+#[cfg(test)]
+impl Repo {
+    /// The reference's example repository on `main`, checked out at `workspace`.
+    pub fn example(workspace: &str) -> Self {
+        Repo {
+            url: "https://github.com/example/app.git".into(),
+            branch: "main".into(),
+            workspace: workspace.into(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Codex {
     pub model: String,

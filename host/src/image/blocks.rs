@@ -124,22 +124,14 @@ pub fn runner_launch(spec: &CloudSpec) -> String {
 mod tests {
     use super::*;
 
-    fn repo(workspace: &str) -> Repo {
-        Repo {
-            url: "https://github.com/example/app.git".into(),
-            branch: "main".into(),
-            workspace: workspace.into(),
-        }
-    }
-
     #[test]
     fn ensure_repo_matches_the_reference_for_defaults() {
         assert_eq!(
-            ensure_repo(&repo("/workspace/app")),
+            ensure_repo(&Repo::example("/workspace/app")),
             "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main https://github.com/example/app.git /workspace/app; else true; fi"
         );
-        assert!(ensure_repo(&repo("/app")).starts_with("mkdir -p / && "));
-        assert!(ensure_repo(&repo("/work space/a'b")).contains("'/work space/a'\"'\"'b'"));
+        assert!(ensure_repo(&Repo::example("/app")).starts_with("mkdir -p / && "));
+        assert!(ensure_repo(&Repo::example("/work space/a'b")).contains("'/work space/a'\"'\"'b'"));
     }
 
     #[test]

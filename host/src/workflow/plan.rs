@@ -153,14 +153,6 @@ mod tests {
 
     const STATUS: &str = r#"{"success": true, "plan": "p", "state": "planned", "next_step": "execute", "z": 1, "a": [1.5, null]}"#;
 
-    fn repo(workspace: &str) -> Repo {
-        Repo {
-            url: "https://github.com/example/app.git".into(),
-            branch: "main".into(),
-            workspace: workspace.into(),
-        }
-    }
-
     #[test]
     fn status_runs_megaplan_status_in_the_workspace_and_keeps_key_order() {
         let mut runner = FakeRunner::answering(vec![answer(0, STATUS, "")]);
@@ -302,7 +294,7 @@ mod tests {
             answer(0, "Cloning into '/workspace/app'...\n", ""),
             answer(0, "initialized\n", ""),
         ]);
-        let repo = repo("/workspace/app");
+        let repo = Repo::example("/workspace/app");
         bootstrap(
             &mut runner,
             &Bootstrap {
@@ -334,7 +326,7 @@ mod tests {
     fn a_failed_checkout_stops_bootstrap_before_the_upload() {
         let mut runner =
             FakeRunner::answering(vec![answer(128, "", "fatal: repository not found\n")]);
-        let repo = repo("/workspace/app");
+        let repo = Repo::example("/workspace/app");
         let error = bootstrap(
             &mut runner,
             &Bootstrap {
