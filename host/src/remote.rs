@@ -143,6 +143,14 @@ impl Runner for Remote {
             .err(&redactor.redact_bytes(&output.stderr));
     }
 
+    fn dry_run(&self) -> bool {
+        matches!(self.capability().mode(), crate::capability::Mode::DryRun)
+    }
+
+    fn note(&mut self, line: &str) {
+        self.capability().console().err_line(line);
+    }
+
     fn failure(&self, line: &str, output: &Output) -> CloudError {
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
         let message = if stderr.is_empty() {

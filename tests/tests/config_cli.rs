@@ -1,5 +1,6 @@
 //! `init`, `schema`, bad cloud.yaml input and the deploy directory, through the real
-//! binary.
+//! binary; also what the plan workflows do with bad input and on a dry run (they need
+//! no runner for that).
 
 // These tests drive the real binary from outside, as an operator does.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
@@ -255,5 +256,29 @@ fn bootstrap_refuses_bad_input_before_writing_anything() {
         files_under(&dir.path().join("home")),
         Vec::<PathBuf>::new(),
         "no deploy directory was rendered"
+    );
+}
+
+#[test]
+fn a_dry_run_of_status_and_resume_prints_the_status_command_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cloud.yaml"),
+        "provider: local\nrepo: {url: https://example.com/app.git, workspace: /work space/app}\n",
+    )
+    .unwrap();
+    let status_line = "'cd '\"'\"'/work space/app'\"'\"' && megaplan status --plan p'";
+    for action in ["status", "resume"] {
+        let out = run(dir.path(), &["--dry-run", action, "--plan", "p"]);
+        assert_eq!(out.status.code(), Some(0), "{action}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = stdout.lines().last().unwrap();
+        assert!(last.ends_with(status_line), "{action}: {stdout}");
+        assert!(!stdout.contains('{'), "{action} printed no JSON: {stdout}");
+    }
+    let out = run(dir.path(), &["--dry-run", "resume"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("dry run: the next step comes from the remote status")
     );
 }

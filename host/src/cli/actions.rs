@@ -37,9 +37,11 @@ pub fn dispatch(app: &mut App, action: Action) -> CloudResult<ExitCode> {
         Action::Status { plan, .. } => {
             let spec = app.spec()?;
             let mut remote = app.provider(&spec, None, None)?;
-            let payload =
+            let status =
                 workflow::plan::status(&mut remote, &spec.repo.workspace, plan.as_deref())?;
-            app.print_json(&serde_json::Value::Object(payload));
+            if let Some(payload) = status {
+                app.print_json(&serde_json::Value::Object(payload));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Action::Resume { plan } => {

@@ -23,6 +23,13 @@ pub trait Runner {
     /// The error for a remote command that exited non-zero: its stderr (redacted), or
     /// `Command failed: <line>` when it printed none.
     fn failure(&self, line: &str, output: &Output) -> crate::error::CloudError;
+
+    /// Whether commands are only printed (`--dry-run`): their output is empty, so a
+    /// workflow that needs to read it stops after printing what it would run.
+    fn dry_run(&self) -> bool;
+
+    /// Tells the operator something on stderr.
+    fn note(&mut self, line: &str);
 }
 
 /// `a/b` joined POSIX-style, as Python's `PurePosixPath(a) / b` does for a relative `b`.
@@ -51,6 +58,8 @@ pub(crate) mod fake {
         pub lines: Vec<String>,
         pub uploads: Vec<(String, Vec<u8>)>,
         pub relayed: Vec<Output>,
+        pub dry_run: bool,
+        pub notes: Vec<String>,
     }
 
     pub fn answer(status: i32, stdout: &str, stderr: &str) -> Output {
@@ -87,6 +96,14 @@ pub(crate) mod fake {
 
         fn relay(&mut self, output: &Output) {
             self.relayed.push(output.clone());
+        }
+
+        fn dry_run(&self) -> bool {
+            self.dry_run
+        }
+
+        fn note(&mut self, line: &str) {
+            self.notes.push(line.to_string());
         }
 
         fn failure(&self, line: &str, output: &Output) -> CloudError {

@@ -7,23 +7,27 @@ use crate::config::Repo;
 use crate::error::{CloudError, CloudResult};
 use crate::remote::{quote, quote_join, split};
 
-/// `cd <ws> && megaplan status[ --plan <plan>]`, parsed as a JSON object.
+/// `cd <ws> && megaplan status[ --plan <plan>]`, parsed as a JSON object; `None` on a
+/// dry run, where nothing ran and there is nothing to parse.
 pub fn status(
     runner: &mut dyn Runner,
     workspace: &str,
     plan: Option<&str>,
-) -> CloudResult<Map<String, Value>> {
+) -> CloudResult<Option<Map<String, Value>>> {
     let mut line = format!("cd {} && megaplan status", quote(workspace));
     if let Some(plan) = plan {
         line.push_str(&format!(" --plan {}", quote(plan)));
     }
     let output = runner.run(&line)?;
+    if runner.dry_run() {
+        return Ok(None);
+    }
     if output.status != 0 {
         return Err(runner.failure(&line, &output));
     }
     // Invalid JSON is the runner's failure, not a crash (decisions.md item 4).
     match serde_json::from_slice::<Value>(&output.stdout) {
-        Ok(Value::Object(payload)) => Ok(payload),
+        Ok(Value::Object(payload)) => Ok(Some(payload)),
         Ok(other) => Err(CloudError::new(
             "provider_failed",
             format!(
@@ -52,7 +56,10 @@ fn json_kind(value: &Value) -> &'static str {
 /// Reads the plan's `next_step` and runs it: `cd <ws> && megaplan <argv>`, output
 /// relayed, a non-zero exit is `provider_failed` with the remote stderr.
 pub fn resume(runner: &mut dyn Runner, workspace: &str, plan: Option<&str>) -> CloudResult<()> {
-    let payload = status(runner, workspace, plan)?;
+    let Some(payload) = status(runner, workspace, plan)? else {
+        runner.note("dry run: the next step comes from the remote status, which was not read");
+        return Ok(());
+    };
     let next_step = match payload.get("next_step") {
         Some(Value::String(step)) if !step.is_empty() => step.clone(),
         _ => {
@@ -156,7 +163,9 @@ mod tests {
     #[test]
     fn status_runs_megaplan_status_in_the_workspace_and_keeps_key_order() {
         let mut runner = FakeRunner::answering(vec![answer(0, STATUS, "")]);
-        let payload = status(&mut runner, "/workspace/app", None).unwrap();
+        let payload = status(&mut runner, "/workspace/app", None)
+            .unwrap()
+            .unwrap();
         assert_eq!(runner.lines, ["cd /workspace/app && megaplan status"]);
         let keys: Vec<&str> = payload.keys().map(String::as_str).collect();
         assert_eq!(keys, ["success", "plan", "state", "next_step", "z", "a"]);
@@ -166,6 +175,22 @@ mod tests {
         assert_eq!(
             runner.lines,
             [r#"cd '/work space/it'"'"'s' && megaplan status --plan 'plan $(x)'"#]
+        );
+    }
+
+    #[test]
+    fn a_dry_run_prints_the_status_command_and_goes_no_further() {
+        let mut runner = FakeRunner::answering(vec![answer(0, "", ""), answer(0, "", "")]);
+        runner.dry_run = true;
+        assert_eq!(status(&mut runner, "/w", None).unwrap(), None);
+        resume(&mut runner, "/w", None).unwrap();
+        assert_eq!(
+            runner.lines,
+            ["cd /w && megaplan status", "cd /w && megaplan status"]
+        );
+        assert_eq!(
+            runner.notes,
+            ["dry run: the next step comes from the remote status, which was not read"]
         );
     }
 
