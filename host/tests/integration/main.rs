@@ -1,0 +1,8 @@
+//! The host's integration tests, as one test binary (each would otherwise link its own
+//! copy of wasmtime). Run one part with a filter, e.g.
+//! `cargo test -p megaplan-cloud --test integration capability`.
+
+mod capability;
+mod contract;
+mod redaction_props;
+mod schema_and_init;

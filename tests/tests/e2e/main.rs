@@ -1,0 +1,14 @@
+//! The end-to-end suite, as one test binary: every module links the whole host,
+//! wasmtime included, so one binary instead of nine saves about half a gigabyte of disk
+//! and eight links per build. Run one part with a filter, e.g.
+//! `cargo test -p megaplan-cloud-tests local_e2e`.
+
+mod cli;
+mod config_cli;
+mod hostile;
+mod local_e2e;
+mod railway_cli;
+mod railway_provider;
+mod redaction_paths;
+mod ssh_e2e;
+mod transcripts;
