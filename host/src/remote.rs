@@ -151,16 +151,7 @@ impl Runner for Remote {
         self.capability().console().err_line(line);
     }
 
-    fn failure(&self, line: &str, output: &Output) -> CloudError {
-        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        let message = if stderr.is_empty() {
-            format!("Command failed: {line}")
-        } else {
-            stderr
-        };
-        CloudError::new(
-            "provider_failed",
-            self.capability().redactor().redact(&message),
-        )
+    fn redact(&self, text: &str) -> String {
+        self.capability().redactor().redact(text).into_owned()
     }
 }

@@ -55,7 +55,7 @@ pub mod prelude {
     pub use crate::command::{Cmd, OutputExt};
     pub use crate::config::parse_config;
     pub use crate::error::{error, failed, not_implemented, unavailable};
-    pub use crate::paths::{base64_encode, posix_parent};
+    pub use crate::paths::{base64_encode, posix_join, posix_parent};
     pub use crate::quote::{quote, quote_join};
     pub use crate::{
         CONTRACT_VERSION, Check, Command, Context, DeployDir, Description, EnvEntry, ErrorKind,

@@ -20,6 +20,16 @@ pub fn posix_parent(path: &str) -> String {
     }
 }
 
+/// `dir/name` as Python's `PurePosixPath(dir) / name` gives it for a relative `name`.
+pub fn posix_join(dir: &str, name: &str) -> String {
+    let trimmed = dir.trim_end_matches('/');
+    if trimmed.is_empty() && dir.starts_with('/') {
+        format!("/{name}")
+    } else {
+        format!("{trimmed}/{name}")
+    }
+}
+
 /// Standard base64 on one line, for `base64 -d` on the other side.
 pub fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -28,6 +38,19 @@ pub fn base64_encode(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joins_like_python() {
+        assert_eq!(
+            posix_join("/workspace/app", "idea.txt"),
+            "/workspace/app/idea.txt"
+        );
+        assert_eq!(
+            posix_join("/workspace/app/", "idea.txt"),
+            "/workspace/app/idea.txt"
+        );
+        assert_eq!(posix_join("/", "idea.txt"), "/idea.txt");
+    }
 
     #[test]
     fn parents_like_python() {

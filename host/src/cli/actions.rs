@@ -7,6 +7,7 @@ use clap::CommandFactory;
 
 use super::App;
 use super::args::{Action, Cli, RepoOverrides};
+use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
 use crate::workflow;
 
@@ -21,8 +22,14 @@ pub fn dispatch(app: &mut App, action: Action) -> CloudResult<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Action::Doctor => doctor(app),
-        Action::Build => with_deploy_dir(app, |remote| remote.build()),
-        Action::Deploy => with_deploy_dir(app, |remote| remote.deploy()),
+        Action::Build => {
+            let spec = app.spec()?;
+            with_deploy_dir(app, &spec, |remote| remote.build())
+        }
+        Action::Deploy => {
+            let spec = app.spec()?;
+            with_deploy_dir(app, &spec, |remote| remote.deploy())
+        }
         Action::Chain { .. } => Err(CloudError::not_implemented("`chain`", WORKFLOW_FEATURE)),
         Action::Bootstrap {
             idea_file,
@@ -126,11 +133,11 @@ pub const CLOUD_YAML_TEMPLATE: &str = include_str!("../../templates/cloud.yaml")
 /// A temporary directory (railway) is removed when the action ends.
 fn with_deploy_dir(
     app: &mut App,
+    spec: &CloudSpec,
     operation: impl FnOnce(&mut crate::remote::Remote) -> CloudResult<()>,
 ) -> CloudResult<ExitCode> {
-    let spec = app.spec()?;
-    let deploy_dir = crate::image::materialize(&spec, &app.home)?;
-    let mut remote = app.provider(&spec, None, Some(deploy_dir.path()))?;
+    let deploy_dir = crate::image::materialize(spec, &app.home)?;
+    let mut remote = app.provider(spec, None, Some(deploy_dir.path()))?;
     operation(&mut remote)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -151,30 +158,22 @@ fn bootstrap(
     )?;
     let home = crate::environment::home_dir();
     let idea_path = crate::project::resolve_local_path(idea_file, &app.cwd, home.as_deref());
-    let idea = match std::fs::read(&idea_path) {
-        Ok(idea) => idea,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Err(CloudError::new(
-                "missing_idea_file",
-                format!("idea file not found: {}", idea_path.display()),
-            ));
-        }
-        Err(error) => {
-            return Err(CloudError::new(
-                "missing_idea_file",
-                format!("cannot read idea file {}: {error}", idea_path.display()),
-            ));
-        }
-    };
-    let deploy_dir = crate::image::materialize(&spec, &app.home)?;
-    let mut remote = app.provider(&spec, None, Some(deploy_dir.path()))?;
+    let idea = std::fs::read(&idea_path).map_err(|error| {
+        let message = match error.kind() {
+            std::io::ErrorKind::NotFound => format!("idea file not found: {}", idea_path.display()),
+            _ => format!("cannot read idea file {}: {error}", idea_path.display()),
+        };
+        CloudError::new("missing_idea_file", message)
+    })?;
     let request = workflow::plan::Bootstrap {
         repo: &spec.repo,
         idea: &idea,
         plan_name,
         robustness,
     };
-    done(workflow::plan::bootstrap(&mut remote, &request))
+    with_deploy_dir(app, &spec, |remote| {
+        workflow::plan::bootstrap(remote, &request)
+    })
 }
 
 fn done(result: CloudResult<()>) -> CloudResult<ExitCode> {

@@ -195,21 +195,8 @@ impl CloudSpec {
             self.repo.branch = branch.to_string();
         }
         if let Some(workspace) = workspace {
-            let label = "repo.workspace";
-            if workspace.trim().is_empty() {
-                return Err(CloudError::new(
-                    "invalid_spec",
-                    format!("`{label}` must be a non-empty string"),
-                ));
-            }
-            if !workspace.starts_with('/') {
-                return Err(CloudError::new(
-                    "invalid_spec",
-                    format!(
-                        "`{label}` must be an absolute POSIX path; got {}",
-                        validate::python_repr(workspace)
-                    ),
-                ));
+            if let Some(message) = validate::absolute_path_problem("repo.workspace", workspace) {
+                return Err(CloudError::new("invalid_spec", message));
             }
             self.repo.workspace = workspace.to_string();
         }

@@ -18,6 +18,20 @@ pub(super) struct Reader<'a> {
     pub locations: &'a Locations,
 }
 
+/// The reference's message when `text` cannot be the absolute POSIX path `label` needs.
+pub fn absolute_path_problem(label: &str, text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        Some(format!("`{label}` must be a non-empty string"))
+    } else if !text.starts_with('/') {
+        Some(format!(
+            "`{label}` must be an absolute POSIX path; got {}",
+            python_repr(text)
+        ))
+    } else {
+        None
+    }
+}
+
 /// Python's `repr` of a string, as the reference's messages show values.
 pub fn python_repr(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
@@ -156,16 +170,10 @@ impl Reader<'_> {
             (None, Some(default)) => default.to_string(),
             _ => self.string(value, label, None)?,
         };
-        if !text.starts_with('/') {
-            return Err(self.error(
-                label,
-                format!(
-                    "`{label}` must be an absolute POSIX path; got {}",
-                    python_repr(&text)
-                ),
-            ));
+        match absolute_path_problem(label, &text) {
+            Some(message) => Err(self.error(label, message)),
+            None => Ok(text),
         }
-        Ok(text)
     }
 
     fn integer(

@@ -224,11 +224,13 @@ fn bad_input_writes_nothing() {
     );
     assert!(!cloud_home.root().exists(), "nothing was written");
 
-    let text = "provider: local\nrepo: {url: u}\nlocal: {compose_project: ../escape}\n";
-    let spec = CloudSpec::parse(text, "cloud.yaml", &|_| false)
-        .unwrap()
-        .spec;
-    let err = materialize(&spec, &cloud_home).unwrap_err();
+    let refused = |text: &str| {
+        let spec = CloudSpec::parse(text, "cloud.yaml", &|_| false)
+            .unwrap()
+            .spec;
+        materialize(&spec, &cloud_home).unwrap_err()
+    };
+    let err = refused("provider: local\nrepo: {url: u}\nlocal: {compose_project: ../escape}\n");
     assert!(
         err.message
             .starts_with("`local.compose_project` cannot name a directory"),
@@ -237,11 +239,7 @@ fn bad_input_writes_nothing() {
     );
     assert!(!cloud_home.root().exists());
 
-    let text = "provider: local\nrepo: {url: u}\nlocal: {workdir: ../../outside}\n";
-    let spec = CloudSpec::parse(text, "cloud.yaml", &|_| false)
-        .unwrap()
-        .spec;
-    let err = materialize(&spec, &cloud_home).unwrap_err();
+    let err = refused("provider: local\nrepo: {url: u}\nlocal: {workdir: ../../outside}\n");
     assert!(
         err.message
             .starts_with("`local.workdir` must be a relative path inside"),

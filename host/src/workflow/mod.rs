@@ -5,7 +5,7 @@
 pub mod plan;
 
 use crate::capability::Output;
-use crate::error::CloudResult;
+use crate::error::{CloudError, CloudResult};
 
 /// What a workflow needs from the remote runner.
 pub trait Runner {
@@ -20,9 +20,20 @@ pub trait Runner {
     /// on stderr.
     fn relay(&mut self, output: &Output);
 
+    /// `text` with every secret replaced, fit for the operator's eyes.
+    fn redact(&self, text: &str) -> String;
+
     /// The error for a remote command that exited non-zero: its stderr (redacted), or
     /// `Command failed: <line>` when it printed none.
-    fn failure(&self, line: &str, output: &Output) -> crate::error::CloudError;
+    fn failure(&self, line: &str, output: &Output) -> CloudError {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        let message = if stderr.is_empty() {
+            format!("Command failed: {line}")
+        } else {
+            stderr
+        };
+        CloudError::new("provider_failed", self.redact(&message))
+    }
 
     /// Whether commands are only printed (`--dry-run`): their output is empty, so a
     /// workflow that needs to read it stops after printing what it would run.
@@ -30,16 +41,6 @@ pub trait Runner {
 
     /// Tells the operator something on stderr.
     fn note(&mut self, line: &str);
-}
-
-/// `a/b` joined POSIX-style, as Python's `PurePosixPath(a) / b` does for a relative `b`.
-pub fn posix_join(dir: &str, name: &str) -> String {
-    let trimmed = dir.trim_end_matches('/');
-    if trimmed.is_empty() && dir.starts_with('/') {
-        format!("/{name}")
-    } else {
-        format!("{trimmed}/{name}")
-    }
 }
 
 #[cfg(test)]
@@ -50,7 +51,7 @@ pub(crate) mod fake {
 
     use super::Runner;
     use crate::capability::Output;
-    use crate::error::{CloudError, CloudResult};
+    use crate::error::CloudResult;
 
     #[derive(Default)]
     pub struct FakeRunner {
@@ -106,34 +107,8 @@ pub(crate) mod fake {
             self.notes.push(line.to_string());
         }
 
-        fn failure(&self, line: &str, output: &Output) -> CloudError {
-            let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
-            CloudError::new(
-                "provider_failed",
-                if stderr.is_empty() {
-                    format!("Command failed: {line}")
-                } else {
-                    stderr
-                },
-            )
+        fn redact(&self, text: &str) -> String {
+            text.to_string()
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::posix_join;
-
-    #[test]
-    fn joins_like_pure_posix_path() {
-        assert_eq!(
-            posix_join("/workspace/app", "idea.txt"),
-            "/workspace/app/idea.txt"
-        );
-        assert_eq!(
-            posix_join("/workspace/app/", "idea.txt"),
-            "/workspace/app/idea.txt"
-        );
-        assert_eq!(posix_join("/", "idea.txt"), "/idea.txt");
     }
 }

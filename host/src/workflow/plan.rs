@@ -2,7 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use super::{Runner, posix_join};
+use megaplan_cloud_sdk::paths::posix_join;
+
+use super::Runner;
 use crate::config::Repo;
 use crate::error::{CloudError, CloudResult};
 use crate::remote::{quote, quote_join, split};
