@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use megaplan_cloud::capability::{ProcessCapability, Settings, Trust};
+use megaplan_cloud::capability::{Capability, Settings, Trust};
 use megaplan_cloud::console::Console;
 use megaplan_cloud::plugin::registry::BUILTIN_PROVIDERS;
 use megaplan_cloud::plugin::{Limits, Runtime};
@@ -20,7 +20,7 @@ fn local_provider() -> &'static [u8] {
 fn bench(c: &mut Criterion) {
     let bytes = local_provider();
     let (console, _) = Console::capture();
-    let capability = Arc::new(ProcessCapability::new(Settings::new(console)).unwrap());
+    let capability = Arc::new(Capability::new(Settings::new(console)));
 
     let uncached = Runtime::new(None, Limits::default()).unwrap();
     let mut group = c.benchmark_group("provider_load");

@@ -1,13 +1,15 @@
-//! The host's standard output and standard error, shared by everything that prints, so
-//! tests can capture exactly what an operator would see.
+//! The host's standard input, output and error, shared by everything that prints or
+//! asks, so tests can capture exactly what an operator would see (the lint
+//! configuration keeps `std::io::stdin` out of every other module).
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
 pub struct Console {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     err: Arc<Mutex<Box<dyn Write + Send>>>,
+    input: Arc<Mutex<Box<dyn BufRead + Send>>>,
 }
 
 /// What a captured console received.
@@ -19,10 +21,10 @@ pub struct Captured {
 
 impl Captured {
     pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().expect("not poisoned")).into_owned()
+        String::from_utf8_lossy(&self.out.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.err.lock().expect("not poisoned")).into_owned()
+        String::from_utf8_lossy(&self.err.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
 }
 
@@ -30,7 +32,10 @@ struct SharedBuffer(Arc<Mutex<Vec<u8>>>);
 
 impl Write for SharedBuffer {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("not poisoned").extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -43,32 +48,70 @@ impl Console {
         Console {
             out: Arc::new(Mutex::new(Box::new(std::io::stdout()))),
             err: Arc::new(Mutex::new(Box::new(std::io::stderr()))),
+            #[allow(clippy::disallowed_methods)] // the console owns the operator's stdin
+            input: Arc::new(Mutex::new(Box::new(std::io::BufReader::new(
+                std::io::stdin(),
+            )))),
         }
     }
 
-    /// A console that keeps everything in memory.
+    /// A console that keeps everything in memory; its input is empty.
     pub fn capture() -> (Self, Captured) {
+        Self::capture_with_input(b"")
+    }
+
+    /// A console that keeps everything in memory and reads `input` as the operator's
+    /// typing.
+    pub fn capture_with_input(input: &[u8]) -> (Self, Captured) {
         let captured = Captured::default();
         let console = Console {
             out: Arc::new(Mutex::new(Box::new(SharedBuffer(captured.out.clone())))),
             err: Arc::new(Mutex::new(Box::new(SharedBuffer(captured.err.clone())))),
+            input: Arc::new(Mutex::new(Box::new(std::io::Cursor::new(input.to_vec())))),
         };
         (console, captured)
+    }
+
+    /// Prints `prompt` on stdout and reads one line: true for `y` or `yes` (any case).
+    /// End of input declines.
+    pub fn confirm(&self, prompt: &str) -> bool {
+        self.out(prompt.as_bytes());
+        let mut answer = String::new();
+        let read = self
+            .input
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .read_line(&mut answer);
+        read.is_ok() && matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
     }
 
     /// Writes to stdout and flushes, so streamed output appears line by line. A closed
     /// stdout (e.g. piped into `head`) is not an error worth failing an action for.
     pub fn out(&self, bytes: &[u8]) {
-        let mut out = self.out.lock().expect("not poisoned");
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
         let _ = out.write_all(bytes).and_then(|_| out.flush());
     }
 
     pub fn err(&self, bytes: &[u8]) {
-        let mut err = self.err.lock().expect("not poisoned");
+        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
         let _ = err.write_all(bytes).and_then(|_| err.flush());
     }
 
     pub fn err_line(&self, line: &str) {
         self.err(format!("{line}\n").as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirm_accepts_only_yes() {
+        for (typed, expected) in [("y\n", true), ("YES\n", true), ("n\n", false), ("", false)] {
+            let (console, captured) = Console::capture_with_input(typed.as_bytes());
+            assert_eq!(console.confirm("sure? "), expected, "{typed:?}");
+            assert_eq!(captured.stdout(), "sure? ");
+        }
     }
 }

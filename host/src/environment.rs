@@ -33,6 +33,12 @@ pub fn provider_path() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The process's working directory (the lint configuration keeps
+/// `std::env::current_dir` out of every other module).
+pub fn current_dir() -> std::io::Result<PathBuf> {
+    std::env::current_dir()
+}
+
 /// The host's PATH, for locating the programs providers ask for.
 pub fn search_path() -> Option<OsString> {
     std::env::var_os("PATH")

@@ -23,7 +23,9 @@ pub mod config;
 pub mod error;
 pub mod paths;
 mod provider;
-pub mod quote;
+
+/// Shell quoting and splitting with Python `shlex` semantics.
+pub use megaplan_cloud_shell::quote;
 
 /// The bindings generated from `wit/provider.wit`.
 pub mod bindings {
@@ -48,7 +50,7 @@ pub use bindings::megaplan::cloud::types::{
 pub use provider::ProviderImpl;
 
 /// The contract version this SDK was built from; report it from `describe`.
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub use megaplan_cloud_shell::CONTRACT_VERSION;
 
 /// Everything a provider usually needs, in one import.
 pub mod prelude {

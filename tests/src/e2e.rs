@@ -10,12 +10,12 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use megaplan_cloud::capability::{ProcessCapability, Settings};
+use megaplan_cloud::capability::{Capability, DeployDirMount, Settings};
 use megaplan_cloud::config::CloudSpec;
 use megaplan_cloud::console::Console;
 use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud::plugin::registry::Registry;
-use megaplan_cloud::plugin::{DeployDir, Limits, Runtime};
+use megaplan_cloud::plugin::{Limits, Runtime};
 
 use std::net::TcpStream;
 
@@ -199,16 +199,15 @@ impl Project {
             .expect("cloud.yaml loads")
             .spec;
         let (console, _) = Console::capture();
-        let capability =
-            Arc::new(ProcessCapability::new(Settings::new(console)).expect("capability"));
+        let capability = Arc::new(Capability::new(Settings::new(console)));
         let runtime = Runtime::new(None, Limits::default()).expect("runtime");
-        let deploy_dir = megaplan_cloud::image::persistent_dir(&spec, &home)
+        let deploy_dir = megaplan_cloud::deploy_dir::persistent_dir(&spec, &home)
             .expect("a valid deploy dir")
-            .map(|path| DeployDir { path, open: false });
+            .map(DeployDirMount::path_only);
         let mut provider = Registry::new(home, vec![])
             .load(&runtime, &spec.provider, capability, deploy_dir)
             .expect("the provider loads");
-        let ctx = spec.op_context(None, &|_| true);
+        let ctx = megaplan_cloud::ops::op_context(&spec, None, &|_| true);
         let content: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
         let destination = "/workspace/app/dir with space/it's a blob.bin";
         provider

@@ -11,14 +11,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{Output, ProcessError};
+use super::{CallKind, Output, ProcessError};
 use crate::error::{CloudError, CloudResult};
 use crate::redact::Redactor;
 
 /// What identifies a call.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(super) struct Key {
-    pub call: String,
+    pub call: CallKind,
     pub program: String,
     pub args: Vec<String>,
     pub stdin: Value,
@@ -35,17 +35,18 @@ struct Interaction {
     truncated: bool,
 }
 
-pub struct Cassette {
+/// Appends every call to a cassette file as it happens.
+pub struct Recorder {
     path: PathBuf,
-    state: Mutex<State>,
+    /// One writer at a time, so lines never interleave.
+    lock: Mutex<()>,
 }
 
-enum State {
-    Recording,
-    Replaying {
-        calls: Vec<Interaction>,
-        next: usize,
-    },
+/// Answers calls from a recorded cassette, strictly in order.
+pub struct Player {
+    path: PathBuf,
+    calls: Vec<Interaction>,
+    next: Mutex<usize>,
 }
 
 /// Bytes as JSON: a string when they are UTF-8, `{"base64": ...}` otherwise.
@@ -72,38 +73,16 @@ fn unblob(value: &Value) -> Result<Vec<u8>, String> {
     }
 }
 
-impl Cassette {
+impl Recorder {
     /// Starts a new recording, replacing any file at `path`.
     pub fn create(path: &Path) -> CloudResult<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| io_error(path, e))?;
         }
         std::fs::write(path, b"").map_err(|e| io_error(path, e))?;
-        Ok(Cassette {
+        Ok(Recorder {
             path: path.to_path_buf(),
-            state: Mutex::new(State::Recording),
-        })
-    }
-
-    pub fn open(path: &Path) -> CloudResult<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
-        let mut calls = Vec::new();
-        for (index, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let call = serde_json::from_str(line).map_err(|e| {
-                CloudError::new(
-                    "invalid_cassette",
-                    format!("{}:{}: not a recorded call: {e}", path.display(), index + 1),
-                )
-            })?;
-            calls.push(call);
-        }
-        Ok(Cassette {
-            path: path.to_path_buf(),
-            state: Mutex::new(State::Replaying { calls, next: 0 }),
+            lock: Mutex::new(()),
         })
     }
 
@@ -120,8 +99,9 @@ impl Cassette {
             stderr: blob(&redactor.redact_bytes(&output.stderr)),
             truncated: output.truncated,
         };
-        let line = serde_json::to_string(&interaction).expect("interactions serialise");
-        let _guard = self.state.lock().expect("not poisoned");
+        let line = serde_json::to_string(&interaction)
+            .map_err(|e| CloudError::new("internal_error", format!("cannot encode a call: {e}")))?;
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&self.path)
@@ -129,19 +109,41 @@ impl Cassette {
         file.write_all(format!("{line}\n").as_bytes())
             .map_err(|e| io_error(&self.path, e))
     }
+}
+
+impl Player {
+    pub fn open(path: &Path) -> CloudResult<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| io_error(path, e))?;
+        let mut calls = Vec::new();
+        for (index, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let call = serde_json::from_str(line).map_err(|e| {
+                CloudError::new(
+                    "invalid_cassette",
+                    format!("{}:{}: not a recorded call: {e}", path.display(), index + 1),
+                )
+            })?;
+            calls.push(call);
+        }
+        Ok(Player {
+            path: path.to_path_buf(),
+            calls,
+            next: Mutex::new(0),
+        })
+    }
 
     pub(super) fn replay(&self, key: &Key) -> Result<Output, ProcessError> {
-        let mut state = self.state.lock().expect("not poisoned");
-        let State::Replaying { calls, next } = &mut *state else {
-            unreachable!("replay is only called on an opened cassette")
-        };
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         let number = *next + 1;
-        let Some(expected) = calls.get(*next) else {
+        let Some(expected) = self.calls.get(*next) else {
             return Err(ProcessError::ReplayMismatch(format!(
                 "replay: call #{number} `{}` is not in the cassette {} (it has {} calls)",
                 show(key),
                 self.path.display(),
-                calls.len()
+                self.calls.len()
             )));
         };
         if &expected.key != key {
@@ -171,20 +173,17 @@ impl Cassette {
 
     /// Calls recorded but never replayed (a test can require none are left).
     pub fn unplayed(&self) -> usize {
-        match &*self.state.lock().expect("not poisoned") {
-            State::Recording => 0,
-            State::Replaying { calls, next } => calls.len() - next,
-        }
+        self.calls.len() - *self.next.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 fn show(key: &Key) -> String {
     let words = std::iter::once(key.program.as_str())
         .chain(key.args.iter().map(String::as_str))
-        .map(crate::remote::quote)
+        .map(megaplan_cloud_shell::quote)
         .collect::<Vec<_>>()
         .join(" ");
-    format!("[{}] {words} (stdin: {})", key.call, key.stdin)
+    format!("[{}] {words} (stdin: {})", key.call.name(), key.stdin)
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> CloudError {
@@ -208,7 +207,7 @@ mod tests {
 
     fn key(args: &[&str]) -> Key {
         Key {
-            call: "run".into(),
+            call: CallKind::Run,
             program: "docker".into(),
             args: args.iter().map(|s| s.to_string()).collect(),
             stdin: json!("none"),
@@ -220,7 +219,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.jsonl");
         let redactor = Redactor::new(&[], &["hunter2-hunter2".into()]);
-        let recorder = Cassette::create(&path).unwrap();
+        let recorder = Recorder::create(&path).unwrap();
         let out = Output {
             status: 3,
             stdout: b"token hunter2-hunter2\n".to_vec(),
@@ -234,7 +233,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("hunter2"), "cassettes are redacted: {text}");
 
-        let player = Cassette::open(&path).unwrap();
+        let player = Player::open(&path).unwrap();
         let wrong = player.replay(&key(&["logs"])).unwrap_err();
         assert!(
             matches!(wrong, ProcessError::ReplayMismatch(ref m) if m.contains("call #1 does not match")),

@@ -65,7 +65,7 @@ impl Grants {
     pub fn record(&mut self, provider: &str, grant: GrantRecord) -> CloudResult<()> {
         self.file.providers.insert(provider.to_string(), grant);
         let text = serde_json::to_vec_pretty(&self.file).expect("grants serialise");
-        crate::capability::atomic_write(&self.path, &text, 0o600)
+        crate::fs::atomic_write(&self.path, &text, 0o600)
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::{Caller, CommandSpec, Mode, Output, ProcessError, Settings, stdin};
+use super::{Backend, CallKind, Caller, CommandSpec, Output, ProcessError, Settings, stdin};
 use crate::console::Console;
 
 pub(super) struct Journal {
@@ -24,16 +24,10 @@ pub(super) struct JournalEntry {
 
 impl JournalEntry {
     /// What every line starts with: when, in which mode, what kind of call, by whom.
-    fn head(caller: &Caller, call: &str, mode: &Mode) -> Map<String, Value> {
-        let mode = match mode {
-            Mode::Live => "live",
-            Mode::DryRun => "dry-run",
-            Mode::Record(_) => "record",
-            Mode::Replay(_) => "replay",
-        };
+    fn head(caller: &Caller, call: CallKind, backend: &Backend) -> Map<String, Value> {
         let mut fields = Map::new();
         fields.insert("ts".into(), json!(jiff::Timestamp::now().to_string()));
-        fields.insert("mode".into(), json!(mode));
+        fields.insert("mode".into(), json!(backend.name()));
         fields.insert("call".into(), json!(call));
         fields.insert(
             "provider".into(),
@@ -42,9 +36,9 @@ impl JournalEntry {
         fields
     }
 
-    pub fn new(caller: &Caller, cmd: &CommandSpec, call: &str, settings: &Settings) -> Self {
+    pub fn new(caller: &Caller, cmd: &CommandSpec, call: CallKind, settings: &Settings) -> Self {
         let redact = |s: &str| settings.redactor.redact(s).into_owned();
-        let mut fields = Self::head(caller, call, &settings.mode);
+        let mut fields = Self::head(caller, call, &settings.backend);
         fields.insert("program".into(), json!(cmd.program));
         fields.insert(
             "argv".into(),
@@ -96,7 +90,7 @@ impl JournalEntry {
 impl Journal {
     /// A line for a file the host wrote on a provider's behalf (never its contents).
     pub fn write_file(&self, caller: &Caller, path: &str, description: &str, settings: &Settings) {
-        let mut fields = JournalEntry::head(caller, "write-env-file", &settings.mode);
+        let mut fields = JournalEntry::head(caller, CallKind::WriteEnvFile, &settings.backend);
         fields.insert("path".into(), json!(path));
         fields.insert("content".into(), json!(description));
         self.write(&JournalEntry { fields });
@@ -112,7 +106,7 @@ impl Journal {
     }
 
     pub fn write(&self, entry: &JournalEntry) {
-        let line = serde_json::to_string(&entry.fields).expect("journal entries serialise");
+        let line = Value::Object(entry.fields.clone()).to_string();
         if self.verbose {
             self.console.err_line(&format!("journal: {line}"));
         }

@@ -79,7 +79,7 @@ fn forward_interrupts() {
 
 /// Finds a program on the host's PATH.
 pub(super) fn locate(program: &str, search_path: Option<std::ffi::OsString>) -> Option<PathBuf> {
-    let cwd = std::env::current_dir().ok()?;
+    let cwd = crate::environment::current_dir().ok()?;
     which::which_in(program, Some(search_path?), cwd).ok()
 }
 

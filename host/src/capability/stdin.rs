@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::{EnvEntry, StdinSpec};
 use crate::redact::Redactor;
+use crate::secrets::Secrets;
 
 pub(super) enum StdinBytes {
     Null,
@@ -12,29 +13,34 @@ pub(super) enum StdinBytes {
     Bytes(Vec<u8>),
 }
 
-/// Renders `NAME=value` lines; an unset secret renders as `NAME=` (the reference's
-/// `.env` semantics).
-pub(super) fn expand(spec: &StdinSpec, secret: &dyn Fn(&str) -> Option<String>) -> StdinBytes {
+/// The bytes a command reads; secret names become their values here and nowhere else.
+pub(super) fn expand(spec: &StdinSpec, secrets: &Secrets) -> StdinBytes {
     match spec {
         StdinSpec::None => StdinBytes::Null,
         StdinSpec::Inherit => StdinBytes::Inherit,
         StdinSpec::Bytes(bytes) => StdinBytes::Bytes(bytes.clone()),
-        StdinSpec::Secret(name) => StdinBytes::Bytes(secret(name).unwrap_or_default().into_bytes()),
-        StdinSpec::EnvFile(entries) => {
-            let mut text = String::new();
-            for entry in entries {
-                let (name, value) = match entry {
-                    EnvEntry::Literal(name, value) => (name.as_str(), value.clone()),
-                    EnvEntry::Secret(name) => (name.as_str(), secret(name).unwrap_or_default()),
-                };
-                text.push_str(name);
-                text.push('=');
-                text.push_str(&value);
-                text.push('\n');
-            }
-            StdinBytes::Bytes(text.into_bytes())
+        StdinSpec::Secret(name) => {
+            StdinBytes::Bytes(secrets.value(name).unwrap_or_default().into_bytes())
         }
+        StdinSpec::EnvFile(entries) => StdinBytes::Bytes(render_env_file(entries, secrets)),
     }
+}
+
+/// Renders `NAME=value` lines; an unset secret renders as `NAME=` (the reference's
+/// `.env` semantics).
+pub(super) fn render_env_file(entries: &[EnvEntry], secrets: &Secrets) -> Vec<u8> {
+    let mut text = String::new();
+    for entry in entries {
+        let (name, value) = match entry {
+            EnvEntry::Literal(name, value) => (name.as_str(), value.clone()),
+            EnvEntry::Secret(name) => (name.as_str(), secrets.value(name).unwrap_or_default()),
+        };
+        text.push_str(name);
+        text.push('=');
+        text.push_str(&value);
+        text.push('\n');
+    }
+    text.into_bytes()
 }
 
 /// A one-line description for dry-run output; never contains a secret value.
@@ -81,8 +87,8 @@ pub(super) fn record(spec: &StdinSpec, redactor: &Redactor) -> Value {
 mod tests {
     use super::*;
 
-    fn lookup(name: &str) -> Option<String> {
-        (name == "TOKEN").then(|| "s3cr3t-value".to_string())
+    fn secrets() -> Secrets {
+        Secrets::in_memory(&[("TOKEN", "s3cr3t-value")])
     }
 
     #[test]
@@ -92,7 +98,7 @@ mod tests {
             EnvEntry::Secret("TOKEN".into()),
             EnvEntry::Secret("UNSET".into()),
         ]);
-        let StdinBytes::Bytes(bytes) = expand(&spec, &lookup) else {
+        let StdinBytes::Bytes(bytes) = expand(&spec, &secrets()) else {
             panic!("bytes expected")
         };
         assert_eq!(

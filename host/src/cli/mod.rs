@@ -1,21 +1,18 @@
-//! The command line: parse, run one action, print the result or the JSON error.
+//! The command line: parse, call one `ops` function, print what it returns (or the
+//! JSON error) through [`output`].
 
-mod actions;
-mod app;
 pub mod args;
-mod provider;
-
-pub use actions::CLOUD_YAML_TEMPLATE;
+mod commands;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use app::App;
-use args::Cli;
-
 use crate::console::Console;
-use crate::error::CloudError;
+use crate::ops::{Context, Options};
+use crate::redact::Redactor;
+use args::{Cli, GlobalArgs};
 
 /// The binary's entry point.
 pub fn run() -> ExitCode {
@@ -27,24 +24,25 @@ pub fn run() -> ExitCode {
     run_with(cli, Console::stdio())
 }
 
-/// Runs a parsed command line against a console; errors become the reference's JSON
-/// on stdout with exit status 1.
-pub fn run_with(cli: Cli, console: Console) -> ExitCode {
-    let mut app = match App::new(console.clone(), cli.global) {
-        Ok(app) => app,
-        Err(e) => return report(&console, &e, &crate::redact::Redactor::default()),
-    };
-    match actions::dispatch(&mut app, cli.action) {
-        Ok(code) => code,
-        Err(e) => {
-            app.print_json(&e.to_json_value());
-            ExitCode::from(1)
-        }
+fn options(global: GlobalArgs) -> Options {
+    Options {
+        cloud_yaml: global.cloud_yaml,
+        dry_run: global.dry_run,
+        verbose: global.verbose,
+        record: global.record,
+        replay: global.replay,
     }
 }
 
-fn report(console: &Console, error: &CloudError, redactor: &crate::redact::Redactor) -> ExitCode {
-    let text = crate::json::to_python_json(&error.to_json_value());
-    console.out(redactor.redact(&text).as_bytes());
-    ExitCode::from(1)
+/// Runs a parsed command line against a console; errors become the reference's JSON
+/// on stdout with exit status 1.
+pub fn run_with(cli: Cli, console: Console) -> ExitCode {
+    let mut ctx = match Context::new(console.clone(), options(cli.global)) {
+        Ok(ctx) => ctx,
+        Err(e) => return output::error(&console, &Redactor::default(), &e),
+    };
+    match commands::run(&mut ctx, cli.action) {
+        Ok(code) => code,
+        Err(e) => output::error(&ctx.console, ctx.redactor(), &e),
+    }
 }

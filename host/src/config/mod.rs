@@ -13,9 +13,13 @@ use serde_json::{Value as Json, json};
 use yaml_serde::Value;
 
 use crate::error::{CloudError, CloudResult};
-use crate::plugin::OpContext;
 pub use locate::Locations;
 pub use validate::python_repr;
+
+/// Whether `name` is one of the providers that ship inside the binary.
+pub fn is_builtin_provider(name: &str) -> bool {
+    fields::PROVIDERS.contains(&name)
+}
 
 pub const DEFAULT_BASE_IMAGE: &str = "ubuntu:22.04";
 
@@ -281,25 +285,6 @@ impl CloudSpec {
                 .get(other)
                 .cloned()
                 .unwrap_or_else(|| json!({})),
-        }
-    }
-
-    /// What a provider operation is told. `is_set` says whether a secret has a
-    /// non-empty local value (the value itself never leaves the host).
-    pub fn op_context(&self, session: Option<String>, is_set: &dyn Fn(&str) -> bool) -> OpContext {
-        OpContext {
-            config: self.provider_section(),
-            workspace: self.repo.workspace.clone(),
-            port: self.resources.port,
-            volume: self.resources.volume.clone(),
-            secret_names: self.secrets.clone(),
-            unset_secrets: self
-                .secrets
-                .iter()
-                .filter(|name| !is_set(name))
-                .cloned()
-                .collect(),
-            session,
         }
     }
 

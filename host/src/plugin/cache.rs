@@ -81,7 +81,7 @@ impl CompileCache {
             )
         })?;
         if let Some(path) = &entry {
-            let _ = crate::capability::atomic_write(path, &compiled, 0o644);
+            let _ = crate::fs::atomic_write(path, &compiled, 0o644);
         }
         // SAFETY: `compiled` was produced by this engine a moment ago.
         let component = unsafe { Component::deserialize(engine, &compiled) }.map_err(|e| {

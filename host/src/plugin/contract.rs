@@ -6,7 +6,7 @@ use wasmtime::component::Component;
 use crate::error::CloudError;
 
 pub const PACKAGE: &str = "megaplan:cloud";
-pub const VERSION: &str = "0.1.0";
+pub const VERSION: &str = megaplan_cloud_shell::CONTRACT_VERSION;
 const PROVIDER_EXPORT: &str = "megaplan:cloud/provider@";
 
 /// Two contract versions are compatible when they agree on the major version, or for

@@ -12,15 +12,17 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::bindings::ProviderWorld;
 use super::bindings::megaplan::cloud::{files, log, process, types};
 use super::convert;
-use crate::capability::{Caller, ProcessCapability, ProcessError};
+use crate::capability::{Caller, Capability, ProcessError};
 
 pub struct HostState {
     pub(super) wasi: WasiCtx,
     pub(super) table: ResourceTable,
     pub(super) memory: MemoryLimiter,
     pub(super) clock: GuestClock,
-    pub(super) capability: Arc<ProcessCapability>,
-    pub(super) caller: Caller,
+    pub(super) capability: Arc<Capability>,
+    /// Who is calling; `None` until `describe` has said who the provider is, and
+    /// nothing runs before that.
+    pub(super) caller: Option<Caller>,
     /// What the component wrote on stderr (a panic message), kept for error reports.
     pub(super) stderr: MemoryOutputPipe,
     /// A replay miss seen during the current call. It fails the operation whatever
@@ -125,13 +127,18 @@ impl HostState {
     }
 }
 
+const NOT_DESCRIBED: &str = "a provider may act only after describe() has returned";
+
 impl types::Host for HostState {}
 
 impl process::Host for HostState {
     fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
         self.timed(|state| {
             let spec = convert::command(cmd);
-            let result = state.capability.run(&state.caller, &spec);
+            let Some(caller) = &state.caller else {
+                return Err(types::ProcessError::Denied(NOT_DESCRIBED.into()));
+            };
+            let result = state.capability.run(caller, &spec);
             if let Err(ProcessError::ReplayMismatch(miss)) = &result {
                 state.replay_miss.get_or_insert_with(|| miss.clone());
             }
@@ -140,8 +147,11 @@ impl process::Host for HostState {
     }
 
     fn which(&mut self, program: String) -> bool {
-        self.timed(
-            |state| match state.capability.which(&state.caller, &program) {
+        self.timed(|state| {
+            let Some(caller) = &state.caller else {
+                return false;
+            };
+            match state.capability.which(caller, &program) {
                 Ok(found) => found,
                 Err(error) => {
                     if let ProcessError::ReplayMismatch(miss) = error {
@@ -149,8 +159,8 @@ impl process::Host for HostState {
                     }
                     false
                 }
-            },
-        )
+            }
+        })
     }
 }
 
@@ -162,22 +172,22 @@ impl files::Host for HostState {
     ) -> Result<(), String> {
         self.timed(|state| {
             let entries = convert::env_entries(entries);
-            state
-                .capability
-                .write_env_file(&state.caller, &path, &entries)
+            let caller = state
+                .caller
+                .as_ref()
+                .ok_or_else(|| NOT_DESCRIBED.to_string())?;
+            state.capability.write_env_file(caller, &path, &entries)
         })
     }
 }
 
 impl log::Host for HostState {
     fn info(&mut self, message: String) {
-        let line = self.capability.redactor().redact(&message).into_owned();
-        self.capability.console().err_line(&line);
+        self.capability.log_info(&message);
     }
 
     fn warn(&mut self, message: String) {
-        let line = self.capability.redactor().redact(&message).into_owned();
-        self.capability.console().err_line(&format!("WARN: {line}"));
+        self.capability.log_warn(&message);
     }
 }
 

@@ -11,9 +11,10 @@ use wasmtime::Store;
 use super::bindings::ProviderWorld;
 use super::bindings::megaplan::cloud::types as wit;
 use super::host_state::HostState;
-use super::{GUEST_DEPLOY_DIR, contract, convert};
+use super::{contract, convert};
 use crate::capability::{
-    Caller, CommandSpec, Output, ProcessCapability, ProgramPolicy, StdinSpec, Trust, policy,
+    Caller, Capability, CommandSpec, DeployDirMount, Output, ProgramPolicy, StdinSpec, Trust,
+    policy,
 };
 use crate::error::{CloudError, CloudResult};
 
@@ -24,20 +25,54 @@ pub struct ProgramDecl {
     pub required: bool,
 }
 
+/// Optional abilities a provider declares.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feature {
+    /// `attach --session NAME` selects a named remote session.
+    NamedSessions,
+    /// The provider manages a persistent volume.
+    Volumes,
+    /// `exec` runs remote commands (the workflows depend on it).
+    RemoteExec,
+}
+
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ProviderDescription {
     pub name: String,
     pub version: String,
     pub contract_version: String,
     pub programs: Vec<ProgramDecl>,
-    pub features: Vec<&'static str>,
+    pub features: Vec<Feature>,
     pub summary: String,
 }
 
 impl ProviderDescription {
-    pub fn has_feature(&self, feature: &str) -> bool {
+    pub fn has_feature(&self, feature: Feature) -> bool {
         self.features.contains(&feature)
     }
+}
+
+/// One line of a `doctor` report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What `volume` should do with `resources.volume`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeAction {
+    Ensure,
+    Remove,
+}
+
+/// What the host knows of a component before it has described itself.
+pub(super) struct Identity {
+    pub sha256: String,
+    pub trust: Trust,
+    pub deploy_dir: Option<DeployDirMount>,
 }
 
 /// What an operation is told, on the host's side. Contains no secret values.
@@ -57,27 +92,25 @@ pub enum LogSource {
     Captured(Vec<u8>),
 }
 
-pub use wit::VolumeAction;
-
 pub struct ProviderInstance {
     store: Store<HostState>,
     bindings: ProviderWorld,
     description: ProviderDescription,
+    /// Set once `describe` has returned; the store holds the same.
+    caller: Caller,
     retired: Option<String>,
 }
 
-fn describe_features(features: wit::Features) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    if features.contains(wit::Features::NAMED_SESSIONS) {
-        out.push("named-sessions");
-    }
-    if features.contains(wit::Features::VOLUMES) {
-        out.push("volumes");
-    }
-    if features.contains(wit::Features::REMOTE_EXEC) {
-        out.push("remote-exec");
-    }
-    out
+fn describe_features(features: wit::Features) -> Vec<Feature> {
+    [
+        (wit::Features::NAMED_SESSIONS, Feature::NamedSessions),
+        (wit::Features::VOLUMES, Feature::Volumes),
+        (wit::Features::REMOTE_EXEC, Feature::RemoteExec),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| features.contains(*flag))
+    .map(|(_, feature)| feature)
+    .collect()
 }
 
 fn valid_provider_name(name: &str) -> bool {
@@ -88,39 +121,35 @@ fn valid_provider_name(name: &str) -> bool {
 }
 
 impl ProviderInstance {
+    /// Asks the component to describe itself (it may run nothing until then), checks
+    /// the description, and from then on lets it act under its declared programs.
     pub(super) fn start(
-        store: Store<HostState>,
+        mut store: Store<HostState>,
         bindings: ProviderWorld,
-        trust: Trust,
+        identity: Identity,
     ) -> CloudResult<Self> {
-        let mut instance = ProviderInstance {
-            store,
-            bindings,
-            description: ProviderDescription {
-                name: "<unknown>".into(),
-                version: String::new(),
-                contract_version: String::new(),
-                programs: Vec::new(),
-                features: Vec::new(),
-                summary: String::new(),
-            },
-            retired: None,
-        };
-        let raw = instance.call("describe", |b, s| {
-            b.megaplan_cloud_provider().call_describe(s).map(Ok)
-        })?;
+        let raw = describe(&mut store, &bindings)?;
         let description = validate(raw)?;
         let declared: BTreeMap<String, String> = description
             .programs
             .iter()
             .map(|p| (p.name.clone(), p.install_hint.clone()))
             .collect();
-        let caller = &mut instance.store.data_mut().caller;
-        caller.provider = description.name.clone();
-        caller.version = description.version.clone();
-        caller.policy = ProgramPolicy::new(declared, trust);
-        instance.description = description;
-        Ok(instance)
+        let caller = Caller {
+            provider: description.name.clone(),
+            version: description.version.clone(),
+            sha256: identity.sha256,
+            policy: ProgramPolicy::new(declared, identity.trust),
+            deploy_dir: identity.deploy_dir,
+        };
+        store.data_mut().caller = Some(caller.clone());
+        Ok(ProviderInstance {
+            store,
+            bindings,
+            description,
+            caller,
+            retired: None,
+        })
     }
 
     pub fn description(&self) -> &ProviderDescription {
@@ -133,10 +162,10 @@ impl ProviderInstance {
 
     /// The identity under which this provider's commands run.
     pub fn caller(&self) -> &Caller {
-        &self.store.data().caller
+        &self.caller
     }
 
-    pub fn capability(&self) -> Arc<ProcessCapability> {
+    pub fn capability(&self) -> Arc<Capability> {
         self.store.data().capability.clone()
     }
 
@@ -150,7 +179,7 @@ impl ProviderInstance {
             unset_secrets: ctx.unset_secrets.clone(),
             deploy_dir: self.caller().deploy_dir.as_ref().map(|dir| wit::DeployDir {
                 host_path: dir.host.display().to_string(),
-                guest_path: dir.preopened.then(|| GUEST_DEPLOY_DIR.to_string()),
+                guest_path: dir.guest.as_ref().map(|g| g.display().to_string()),
             }),
             session: ctx.session.clone(),
         }
@@ -186,50 +215,25 @@ impl ProviderInstance {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(convert::provider_error(&name, error)),
             Err(trap) => {
-                let error = self.trap_error(operation, &trap);
+                let error = trap_error(self.store.data(), &name, operation, &trap);
                 self.retired = Some(error.message.clone());
                 Err(error)
             }
         }
     }
 
-    fn trap_error(&self, operation: &str, trap: &wasmtime::Error) -> CloudError {
-        let state = self.store.data();
-        let name = &self.description.name;
-        if state.clock.exceeded {
-            return CloudError::new(
-                "provider_limit_exceeded",
-                format!(
-                    "provider '{name}' was stopped in `{operation}`: it used more than {} ms of CPU",
-                    state.clock.budget.as_millis()
-                ),
-            );
-        }
-        if state.memory.exceeded {
-            return CloudError::new(
-                "provider_limit_exceeded",
-                format!(
-                    "provider '{name}' was stopped in `{operation}`: it tried to use more than {} MiB of memory",
-                    state.memory.max_bytes >> 20
-                ),
-            );
-        }
-        let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
-        let detail = panic_message(&stderr).unwrap_or_else(|| format!("{trap:#}"));
-        CloudError::new(
-            "provider_crashed",
-            format!("provider '{name}' crashed in `{operation}`: {detail}"),
-        )
-    }
-
-    pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<(String, bool, String)>> {
+    pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<Check>> {
         let ctx = self.context(ctx);
         let checks = self.call("doctor", |b, s| {
             b.megaplan_cloud_provider().call_doctor(s, &ctx)
         })?;
         Ok(checks
             .into_iter()
-            .map(|c| (c.name, c.ok, c.detail))
+            .map(|c| Check {
+                name: c.name,
+                ok: c.ok,
+                detail: c.detail,
+            })
             .collect())
     }
 
@@ -297,6 +301,10 @@ impl ProviderInstance {
 
     pub fn volume(&mut self, ctx: &OpContext, action: VolumeAction) -> CloudResult<String> {
         let ctx = self.context(ctx);
+        let action = match action {
+            VolumeAction::Ensure => wit::VolumeAction::Ensure,
+            VolumeAction::Remove => wit::VolumeAction::Remove,
+        };
         self.call("volume", |b, s| {
             b.megaplan_cloud_provider().call_volume(s, &ctx, action)
         })
@@ -315,6 +323,53 @@ impl ProviderInstance {
             b.megaplan_cloud_provider().call_destroy(s, &ctx)
         })
     }
+}
+
+/// What a trap means: a CPU or memory limit (`provider_limit_exceeded`) or a crash
+/// (`provider_crashed`, with the guest's panic message when it printed one).
+fn trap_error(
+    state: &HostState,
+    name: &str,
+    operation: &str,
+    trap: &wasmtime::Error,
+) -> CloudError {
+    if state.clock.exceeded {
+        return CloudError::new(
+            "provider_limit_exceeded",
+            format!(
+                "provider '{name}' was stopped in `{operation}`: it used more than {} ms of CPU",
+                state.clock.budget.as_millis()
+            ),
+        );
+    }
+    if state.memory.exceeded {
+        return CloudError::new(
+            "provider_limit_exceeded",
+            format!(
+                "provider '{name}' was stopped in `{operation}`: it tried to use more than {} MiB of memory",
+                state.memory.max_bytes >> 20
+            ),
+        );
+    }
+    let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
+    let detail = panic_message(&stderr).unwrap_or_else(|| format!("{trap:#}"));
+    CloudError::new(
+        "provider_crashed",
+        format!("provider '{name}' crashed in `{operation}`: {detail}"),
+    )
+}
+
+/// `describe`, with a fresh CPU budget, before the host knows who the provider is.
+fn describe(
+    store: &mut Store<HostState>,
+    bindings: &ProviderWorld,
+) -> CloudResult<wit::Description> {
+    store.data_mut().clock.start_call();
+    store.set_epoch_deadline(1);
+    bindings
+        .megaplan_cloud_provider()
+        .call_describe(&mut *store)
+        .map_err(|trap| trap_error(store.data(), "<unknown>", "describe", &trap))
 }
 
 /// The message of a Rust panic from what the component wrote on stderr:

@@ -5,7 +5,7 @@
 //! inherits nothing from the host: no environment, no network, no stdio, only the
 //! deploy directory pre-opened. Its memory is capped and its CPU time per call bounded
 //! with epoch deadlines; its only way to act on the world is the `process` import,
-//! mediated by the [`ProcessCapability`].
+//! mediated by the [`Capability`].
 
 mod bindings;
 mod cache;
@@ -26,10 +26,11 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 pub use cache::{Origin, sha256_hex};
 pub use instance::{
-    LogSource, OpContext, ProgramDecl, ProviderDescription, ProviderInstance, VolumeAction,
+    Check, Feature, LogSource, OpContext, ProgramDecl, ProviderDescription, ProviderInstance,
+    VolumeAction,
 };
 
-use crate::capability::{Caller, DeployDirAccess, ProcessCapability, ProgramPolicy, Trust};
+use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};
 use bindings::ProviderWorld;
 use host_state::{GuestClock, HostState, MemoryLimiter};
@@ -62,15 +63,6 @@ pub struct Runtime {
     linker: Linker<HostState>,
     cache: cache::CompileCache,
     limits: Limits,
-}
-
-/// The deploy directory handed to a provider instance.
-#[derive(Clone, Debug)]
-pub struct DeployDir {
-    pub path: PathBuf,
-    /// Pre-open it inside the component (it must exist); otherwise only its path is
-    /// passed, for command arguments.
-    pub open: bool,
 }
 
 /// A compiled component that exports a compatible contract.
@@ -122,8 +114,8 @@ impl Runtime {
         &self,
         compiled: &Compiled,
         trust: Trust,
-        capability: Arc<ProcessCapability>,
-        deploy_dir: Option<DeployDir>,
+        capability: Arc<Capability>,
+        deploy_dir: Option<DeployDirMount>,
     ) -> CloudResult<ProviderInstance> {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         let mut wasi = WasiCtxBuilder::new();
@@ -131,12 +123,13 @@ impl Runtime {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
-        if let Some(DeployDir {
-            path: dir,
-            open: true,
+        if let Some(DeployDirMount {
+            host: dir,
+            guest: Some(guest),
         }) = &deploy_dir
         {
-            wasi.preopened_dir(dir, GUEST_DEPLOY_DIR, wasmtime_wasi::FsPerms::ReadWrite)
+            let guest = guest.to_string_lossy();
+            wasi.preopened_dir(dir, &guest, wasmtime_wasi::FsPerms::ReadWrite)
                 .map_err(|e| {
                     CloudError::new(
                         "io_error",
@@ -144,17 +137,6 @@ impl Runtime {
                     )
                 })?;
         }
-        let caller = Caller {
-            provider: String::from("<unknown>"),
-            version: String::new(),
-            sha256: compiled.sha256.clone(),
-            policy: ProgramPolicy::new(Default::default(), Trust::BuiltIn),
-            deploy_dir: deploy_dir.map(|dir| DeployDirAccess {
-                host: dir.path,
-                preopened: dir.open,
-                guest: PathBuf::from(GUEST_DEPLOY_DIR),
-            }),
-        };
         let state = HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
@@ -166,7 +148,7 @@ impl Runtime {
                 exceeded: false,
             },
             capability,
-            caller,
+            caller: None,
             stderr,
             replay_miss: None,
         };
@@ -189,7 +171,12 @@ impl Runtime {
                     format!("cannot instantiate the provider: {e:#}"),
                 )
             })?;
-        ProviderInstance::start(store, bindings, trust)
+        let identity = instance::Identity {
+            sha256: compiled.sha256.clone(),
+            trust,
+            deploy_dir,
+        };
+        ProviderInstance::start(store, bindings, identity)
     }
 }
 

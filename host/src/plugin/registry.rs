@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{Compiled, ProviderDescription, ProviderInstance, Runtime};
 use crate::capability::grants::{GrantRecord, Grants};
-use crate::capability::{ProcessCapability, Trust};
+use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};
 use crate::paths::CloudHome;
 
@@ -155,8 +155,8 @@ impl Registry {
         &self,
         runtime: &Runtime,
         name: &str,
-        capability: Arc<ProcessCapability>,
-        deploy_dir: Option<super::DeployDir>,
+        capability: Arc<Capability>,
+        deploy_dir: Option<DeployDirMount>,
     ) -> CloudResult<ProviderInstance> {
         let candidate = self.find(name).ok_or_else(|| {
             CloudError::new(
@@ -215,7 +215,7 @@ impl Registry {
     pub fn list(
         &self,
         runtime: &Runtime,
-        capability: Arc<ProcessCapability>,
+        capability: Arc<Capability>,
     ) -> CloudResult<Vec<CloudResult<Listing>>> {
         let grants = self.grants()?;
         Ok(self
@@ -231,7 +231,7 @@ impl Registry {
         &self,
         runtime: &Runtime,
         name_or_path: &str,
-        capability: Arc<ProcessCapability>,
+        capability: Arc<Capability>,
     ) -> CloudResult<Listing> {
         let grants = self.grants()?;
         let candidate = if name_or_path.ends_with(".wasm") || name_or_path.contains('/') {
@@ -252,7 +252,7 @@ impl Registry {
         runtime: &Runtime,
         candidate: &Candidate,
         grants: &Grants,
-        capability: Arc<ProcessCapability>,
+        capability: Arc<Capability>,
     ) -> CloudResult<Listing> {
         let compiled = self.compile(runtime, candidate)?;
         let instance = runtime.instantiate(&compiled, no_programs(candidate), capability, None)?;
@@ -273,7 +273,7 @@ impl Registry {
         runtime: &Runtime,
         file: &Path,
         grant: &[String],
-        capability: Arc<ProcessCapability>,
+        capability: Arc<Capability>,
     ) -> CloudResult<(Listing, PathBuf)> {
         let candidate = file_candidate(file)?;
         let compiled = self.compile(runtime, &candidate)?;
@@ -316,7 +316,7 @@ impl Registry {
         };
         let bytes = candidate.bytes()?;
         let installed = self.home.providers_dir().join(format!("{name}.wasm"));
-        crate::capability::atomic_write(&installed, &bytes, 0o644)?;
+        crate::fs::atomic_write(&installed, &bytes, 0o644)?;
         let mut grants = self.grants()?;
         grants.record(
             &name,

@@ -2,12 +2,11 @@
 
 use serde_json::{Map, Value};
 
-use megaplan_cloud_sdk::paths::posix_join;
+use megaplan_cloud_shell::{posix_join, quote, quote_join, split};
 
 use super::Runner;
 use crate::config::Repo;
 use crate::error::{CloudError, CloudResult};
-use crate::remote::{quote, quote_join, split};
 
 /// `cd <ws> && megaplan status[ --plan <plan>]`, parsed as a JSON object; `None` on a
 /// dry run, where nothing ran and there is nothing to parse.
@@ -132,7 +131,7 @@ pub fn bootstrap(runner: &mut dyn Runner, request: &Bootstrap<'_>) -> CloudResul
 
 /// The entrypoint's clone-if-absent step, run on demand; its output is relayed.
 pub fn ensure_repo(runner: &mut dyn Runner, repo: &Repo) -> CloudResult<()> {
-    let output = runner.run(&crate::image::ensure_repo(repo))?;
+    let output = runner.run(&crate::deploy_dir::ensure_repo(repo))?;
     runner.relay(&output);
     if output.status != 0 {
         return Err(CloudError::new(

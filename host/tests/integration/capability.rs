@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use megaplan_cloud::capability::{
-    Caller, CommandSpec, Mode, ProcessCapability, ProcessError, ProgramPolicy, Settings, StdinSpec,
+    Backend, Caller, Capability, CommandSpec, ProcessError, ProgramPolicy, Settings, StdinSpec,
     Trust,
 };
 use megaplan_cloud::console::{Captured, Console};
@@ -25,13 +25,13 @@ fn caller() -> Caller {
     }
 }
 
-fn capability(mode: Mode, cap: usize) -> (ProcessCapability, Captured) {
+fn capability(backend: Backend, cap: usize) -> (Capability, Captured) {
     let (console, captured) = Console::capture();
     let mut settings = Settings::new(console);
-    settings.mode = mode;
+    settings.backend = backend;
     settings.output_cap = cap;
     settings.redactor = Arc::new(Redactor::new(&[], &["hunter2-hunter2".into()]));
-    (ProcessCapability::new(settings).unwrap(), captured)
+    (Capability::new(settings), captured)
 }
 
 fn sh(script: &str) -> CommandSpec {
@@ -40,7 +40,7 @@ fn sh(script: &str) -> CommandSpec {
 
 #[test]
 fn a_timeout_kills_the_whole_process_group() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let dir = tempfile::tempdir().unwrap();
     let pidfile = dir.path().join("grandchild.pid");
     let mut cmd = sh(&format!("sleep 30 & echo $! > {}; wait", pidfile.display()));
@@ -70,7 +70,7 @@ fn a_timeout_kills_the_whole_process_group() {
 
 #[test]
 fn output_is_capped_and_flagged() {
-    let (cap, _) = capability(Mode::Live, 1000);
+    let (cap, _) = capability(Backend::Live, 1000);
     let out = cap.run(&caller(), &sh("head -c 5000 /dev/zero")).unwrap();
     assert_eq!(out.stdout.len(), 1000);
     assert!(out.truncated);
@@ -78,7 +78,7 @@ fn output_is_capped_and_flagged() {
 
 #[test]
 fn stdin_bytes_reach_the_program_and_text_output_is_redacted() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let mut cmd = CommandSpec::new("cat", Vec::<String>::new());
     cmd.stdin = StdinSpec::Bytes(b"pass hunter2-hunter2\n".to_vec());
     let out = cap.run(&caller(), &cmd).unwrap();
@@ -88,7 +88,7 @@ fn stdin_bytes_reach_the_program_and_text_output_is_redacted() {
 
 #[test]
 fn exit_status_and_stderr_come_back() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let out = cap.run(&caller(), &sh("echo oops >&2; exit 7")).unwrap();
     assert_eq!(out.status, 7);
     assert_eq!(out.stderr, b"oops\n");
@@ -98,7 +98,7 @@ fn exit_status_and_stderr_come_back() {
 
 #[test]
 fn streaming_merges_stderr_and_delivers_chunks() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let mut seen = Vec::new();
     let status = cap
         .stream(
@@ -113,7 +113,7 @@ fn streaming_merges_stderr_and_delivers_chunks() {
 
 #[test]
 fn a_streamed_command_with_a_timeout_is_killed() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let mut cmd = sh("echo start; sleep 30");
     cmd.timeout = Some(Duration::from_millis(300));
     let mut seen = Vec::new();
@@ -135,7 +135,7 @@ fn a_missing_program_is_reported_with_its_install_hint() {
         policy: ProgramPolicy::new(declared, Trust::BuiltIn),
         ..caller()
     };
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let err = cap
         .run(
             &caller,
@@ -158,7 +158,7 @@ fn a_missing_program_is_reported_with_its_install_hint() {
 
 #[test]
 fn dry_run_prints_quoted_commands_and_runs_nothing() {
-    let (cap, captured) = capability(Mode::DryRun, 1 << 20);
+    let (cap, captured) = capability(Backend::DryRun, 1 << 20);
     let dir = tempfile::tempdir().unwrap();
     let marker = dir.path().join("x y");
     let out = cap
@@ -178,27 +178,27 @@ fn record_then_replay_with_placeholders() {
     let cassette = dir.path().join("c.jsonl");
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
-    let with_placeholder = |mode| {
+    let with_placeholder = |backend| {
         let (console, _) = Console::capture();
         let mut settings = Settings::new(console);
-        settings.mode = mode;
+        settings.backend = backend;
         settings.substitutions = vec![("${WORK}".into(), work.display().to_string())];
-        ProcessCapability::new(settings).unwrap()
+        Capability::new(settings)
     };
-    let recorder = with_placeholder(Mode::Record(cassette.clone()));
+    let recorder = with_placeholder(Backend::record(&cassette).unwrap());
     let cmd = CommandSpec::new("echo", [work.display().to_string()]);
     recorder.run(&caller(), &cmd).unwrap();
     let text = std::fs::read_to_string(&cassette).unwrap();
     assert!(text.contains("\"args\":[\"${WORK}\"]"), "{text}");
 
-    let player = with_placeholder(Mode::Replay(cassette));
+    let player = with_placeholder(Backend::replay(&cassette).unwrap());
     let out = player.run(&caller(), &cmd).unwrap();
     assert_eq!(out.stdout, format!("{}\n", work.display()).into_bytes());
 }
 
 #[test]
 fn a_missing_working_directory_is_named() {
-    let (cap, _) = capability(Mode::Live, 1 << 20);
+    let (cap, _) = capability(Backend::Live, 1 << 20);
     let mut cmd = CommandSpec::new("echo", ["x"]);
     cmd.cwd = Some("/nonexistent/deploy dir".into());
     let err = cap.run(&caller(), &cmd).unwrap_err();

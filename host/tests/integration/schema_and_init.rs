@@ -1,9 +1,9 @@
 //! The committed JSON Schema matches the code, and the `init` template loads.
 
-use megaplan_cloud::cli::CLOUD_YAML_TEMPLATE;
 use megaplan_cloud::config::fields::{FIELDS, schema};
 use megaplan_cloud::config::{CloudSpec, Mode};
 use megaplan_cloud::json::to_python_json;
+use megaplan_cloud::ops::CLOUD_YAML_TEMPLATE;
 
 fn repo_file(path: &str) -> String {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

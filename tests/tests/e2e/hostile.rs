@@ -5,16 +5,17 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use megaplan_cloud::capability::{ProcessCapability, Settings, StdinSpec, Trust};
+use megaplan_cloud::capability::{Capability, DeployDirMount, Settings, StdinSpec, Trust};
 use megaplan_cloud::console::{Captured, Console};
 use megaplan_cloud::error::CloudError;
-use megaplan_cloud::plugin::{DeployDir, Limits, OpContext, ProviderInstance, Runtime};
+use megaplan_cloud::plugin::{GUEST_DEPLOY_DIR, Limits, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
+use megaplan_cloud::secrets::Secrets;
 use megaplan_cloud_tests::{MISCHIEF, WRONG_VERSION};
 
 struct Harness {
     runtime: Runtime,
-    capability: Arc<ProcessCapability>,
+    capability: Arc<Capability>,
     captured: Captured,
     deploy_dir: tempfile::TempDir,
 }
@@ -26,9 +27,7 @@ fn harness() -> Harness {
         &["MISCHIEF_TOKEN".into()],
         &["correct-horse-battery".into()],
     ));
-    settings.secrets = Arc::new(|name: &str| {
-        (name == "MISCHIEF_TOKEN").then(|| "correct-horse-battery".to_string())
-    });
+    settings.secrets = Secrets::in_memory(&[("MISCHIEF_TOKEN", "correct-horse-battery")]);
     let limits = Limits {
         memory_bytes: 32 << 20,
         guest_cpu: Duration::from_millis(300),
@@ -36,7 +35,7 @@ fn harness() -> Harness {
     };
     Harness {
         runtime: Runtime::new(None, limits).unwrap(),
-        capability: Arc::new(ProcessCapability::new(settings).unwrap()),
+        capability: Arc::new(Capability::new(settings)),
         captured,
         deploy_dir: tempfile::tempdir().unwrap(),
     }
@@ -57,10 +56,10 @@ impl Harness {
             &compiled,
             trust,
             self.capability.clone(),
-            Some(DeployDir {
-                path: self.deploy_dir.path().to_path_buf(),
-                open: true,
-            }),
+            Some(DeployDirMount::mounted(
+                self.deploy_dir.path(),
+                GUEST_DEPLOY_DIR,
+            )),
         )
     }
 

@@ -10,15 +10,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use megaplan_cloud::capability::{CommandSpec, Mode, ProcessCapability, Settings, StdinSpec};
+use megaplan_cloud::capability::{
+    Backend, Capability, CommandSpec, DeployDirMount, Settings, StdinSpec,
+};
 use megaplan_cloud::config::CloudSpec;
 use megaplan_cloud::console::Console;
 use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud::plugin::registry::Registry;
 use megaplan_cloud::plugin::{
-    DeployDir, Limits, LogSource, OpContext, ProviderInstance, Runtime, VolumeAction,
+    GUEST_DEPLOY_DIR, Limits, LogSource, OpContext, ProviderInstance, Runtime, VolumeAction,
 };
 use megaplan_cloud::redact::Redactor;
+use megaplan_cloud::secrets::Secrets;
 
 const SECRET_NAME: &str = "RAILWAY_TEST_SECRET";
 const SECRET: &str = "railway-secret-value-42";
@@ -53,17 +56,17 @@ impl Fake {
 
     fn capability(
         &self,
-        mode: Mode,
+        backend: Backend,
         substitutions: Vec<(String, String)>,
-    ) -> Arc<ProcessCapability> {
+    ) -> Arc<Capability> {
         let (console, _) = Console::capture();
         let mut settings = Settings::new(console);
-        settings.mode = mode;
+        settings.backend = backend;
         settings.search_path = Some(self.dir.path().join("bin").into_os_string());
         settings.redactor = Arc::new(Redactor::new(&[SECRET_NAME.into()], &[SECRET.into()]));
-        settings.secrets = Arc::new(|name: &str| (name == SECRET_NAME).then(|| SECRET.to_string()));
+        settings.secrets = Secrets::in_memory(&[(SECRET_NAME, SECRET)]);
         settings.substitutions = substitutions;
-        Arc::new(ProcessCapability::new(settings).unwrap())
+        Arc::new(Capability::new(settings))
     }
 }
 
@@ -74,17 +77,14 @@ fn spec(dir: &Path) -> CloudSpec {
 }
 
 /// The deploy directory rendered for `spec` (a temporary one, for railway).
-fn render(spec: &CloudSpec, project: &Path) -> megaplan_cloud::image::DeployDir {
-    megaplan_cloud::image::materialize(spec, &CloudHome::at(project.join("home"))).unwrap()
+fn render(spec: &CloudSpec, project: &Path) -> megaplan_cloud::deploy_dir::DeployDir {
+    megaplan_cloud::deploy_dir::materialize(spec, &CloudHome::at(project.join("home"))).unwrap()
 }
 
-fn load(capability: Arc<ProcessCapability>, deploy_dir: Option<&Path>) -> ProviderInstance {
+fn load(capability: Arc<Capability>, deploy_dir: Option<&Path>) -> ProviderInstance {
     let home = tempfile::tempdir().unwrap();
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let deploy_dir = deploy_dir.map(|path| DeployDir {
-        path: path.to_path_buf(),
-        open: true,
-    });
+    let deploy_dir = deploy_dir.map(|path| DeployDirMount::mounted(path, GUEST_DEPLOY_DIR));
     Registry::new(CloudHome::at(home.path()), vec![])
         .load(&runtime, "railway", capability, deploy_dir)
         .unwrap()
@@ -105,21 +105,21 @@ fn every_operation_transcript() {
     let spec = spec(project.path());
     let deploy_dir = render(&spec, project.path());
     let cassette = Path::new(env!("CARGO_MANIFEST_DIR")).join("transcripts/railway.jsonl");
-    let mode = if recording() {
-        Mode::Record(cassette)
+    let backend = if recording() {
+        Backend::record(&cassette).unwrap()
     } else {
-        Mode::Replay(cassette)
+        Backend::replay(&cassette).unwrap()
     };
     let substitutions = vec![(
         "${DEPLOY_DIR}".to_string(),
         deploy_dir.path().display().to_string(),
     )];
-    let capability = fake.capability(mode, substitutions.clone());
+    let capability = fake.capability(backend, substitutions.clone());
     let mut provider = load(capability.clone(), Some(deploy_dir.path()));
-    let all_set: OpContext = spec.op_context(None, &|_| true);
+    let all_set: OpContext = megaplan_cloud::ops::op_context(&spec, None, &|_| true);
 
     // A secret without a local value stops deploy before any command.
-    let unset = spec.op_context(None, &|_| false);
+    let unset = megaplan_cloud::ops::op_context(&spec, None, &|_| false);
     let err = provider.deploy(&unset).unwrap_err();
     assert_eq!(
         (err.code.as_str(), err.message.as_str()),
@@ -130,8 +130,8 @@ fn every_operation_transcript() {
     );
 
     let checks = provider.doctor(&all_set).unwrap();
-    assert!(checks.iter().all(|(_, ok, _)| *ok), "{checks:?}");
-    assert_eq!(checks[0].2, "railway 5.71.0 (minimum 4.57.4)");
+    assert!(checks.iter().all(|c| c.ok), "{checks:?}");
+    assert_eq!(checks[0].detail, "railway 5.71.0 (minimum 4.57.4)");
 
     provider.build(&all_set).unwrap();
     provider.deploy(&all_set).unwrap();
@@ -171,7 +171,11 @@ fn every_operation_transcript() {
     };
     let attach = provider.attach_command(&all_set).unwrap();
     let with_session = provider
-        .attach_command(&spec.op_context(Some("debug".into()), &|_| true))
+        .attach_command(&megaplan_cloud::ops::op_context(
+            &spec,
+            Some("debug".into()),
+            &|_| true,
+        ))
         .unwrap();
 
     assert_eq!(
@@ -212,8 +216,13 @@ fn secret_values_reach_railway_on_stdin_and_never_in_argv() {
     let project = tempfile::tempdir().unwrap();
     let spec = spec(project.path());
     let deploy_dir = render(&spec, project.path());
-    let mut provider = load(fake.capability(Mode::Live, vec![]), Some(deploy_dir.path()));
-    provider.deploy(&spec.op_context(None, &|_| true)).unwrap();
+    let mut provider = load(
+        fake.capability(Backend::Live, vec![]),
+        Some(deploy_dir.path()),
+    );
+    provider
+        .deploy(&megaplan_cloud::ops::op_context(&spec, None, &|_| true))
+        .unwrap();
     assert_eq!(
         std::fs::read_to_string(fake.state("vars/RAILWAY_TEST_SECRET")).unwrap(),
         SECRET
@@ -236,9 +245,13 @@ fn an_old_railway_cli_is_refused_with_an_upgrade_hint() {
     std::fs::write(fake.state("version"), "railway 4.24.0\n").unwrap();
     let project = tempfile::tempdir().unwrap();
     let spec = spec(project.path());
-    let mut provider = load(fake.capability(Mode::Live, vec![]), None);
+    let mut provider = load(fake.capability(Backend::Live, vec![]), None);
     let err = provider
-        .exec(&spec.op_context(None, &|_| true), "true", StdinSpec::None)
+        .exec(
+            &megaplan_cloud::ops::op_context(&spec, None, &|_| true),
+            "true",
+            StdinSpec::None,
+        )
         .unwrap_err();
     assert_eq!(err.code, "provider_unavailable");
     assert!(
@@ -248,8 +261,10 @@ fn an_old_railway_cli_is_refused_with_an_upgrade_hint() {
         "{}",
         err.message
     );
-    let checks = provider.doctor(&spec.op_context(None, &|_| true)).unwrap();
-    assert!(!checks[0].1, "{checks:?}");
+    let checks = provider
+        .doctor(&megaplan_cloud::ops::op_context(&spec, None, &|_| true))
+        .unwrap();
+    assert!(!checks[0].ok, "{checks:?}");
 }
 
 #[test]
@@ -258,10 +273,10 @@ fn a_command_the_cli_drops_is_an_error_not_a_success() {
     std::fs::write(fake.state("ssh-drops-commands"), "").unwrap();
     let project = tempfile::tempdir().unwrap();
     let spec = spec(project.path());
-    let mut provider = load(fake.capability(Mode::Live, vec![]), None);
+    let mut provider = load(fake.capability(Backend::Live, vec![]), None);
     let err = provider
         .exec(
-            &spec.op_context(None, &|_| true),
+            &megaplan_cloud::ops::op_context(&spec, None, &|_| true),
             "echo hi",
             StdinSpec::None,
         )
@@ -283,9 +298,12 @@ fn deploy_refuses_to_guess_the_project() {
     std::fs::write(&path, "provider: railway\nrepo: {url: u}\n").unwrap();
     let spec = CloudSpec::load(&path, &|_| false).unwrap().spec;
     let deploy_dir = render(&spec, project.path());
-    let mut provider = load(fake.capability(Mode::Live, vec![]), Some(deploy_dir.path()));
+    let mut provider = load(
+        fake.capability(Backend::Live, vec![]),
+        Some(deploy_dir.path()),
+    );
     let err = provider
-        .deploy(&spec.op_context(None, &|_| true))
+        .deploy(&megaplan_cloud::ops::op_context(&spec, None, &|_| true))
         .unwrap_err();
     assert_eq!(err.code, "invalid_spec");
     assert!(

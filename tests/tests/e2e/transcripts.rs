@@ -12,13 +12,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use megaplan_cloud::capability::{CommandSpec, Mode, ProcessCapability, Settings, StdinSpec};
+use megaplan_cloud::capability::{
+    Backend, Capability, CommandSpec, DeployDirMount, Settings, StdinSpec,
+};
 use megaplan_cloud::config::CloudSpec;
 use megaplan_cloud::console::Console;
 use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud::plugin::registry::Registry;
-use megaplan_cloud::plugin::{DeployDir, Limits, LogSource, OpContext, ProviderInstance, Runtime};
+use megaplan_cloud::plugin::{
+    GUEST_DEPLOY_DIR, Limits, LogSource, OpContext, ProviderInstance, Runtime,
+};
 use megaplan_cloud::redact::Redactor;
+use megaplan_cloud::secrets::Secrets;
 use megaplan_cloud_tests::e2e::{Sshd, require_test_image};
 use megaplan_cloud_tests::{TEST_DOCKERFILE, TEST_IMAGE, poll};
 
@@ -61,18 +66,18 @@ impl Place {
         }
     }
 
-    fn capability(&self, cassette: &Path) -> Arc<ProcessCapability> {
+    fn capability(&self, cassette: &Path) -> Arc<Capability> {
         let (console, _) = Console::capture();
         let mut settings = Settings::new(console);
-        settings.mode = if recording() {
-            Mode::Record(cassette.to_path_buf())
+        settings.backend = if recording() {
+            Backend::record(cassette).unwrap()
         } else {
-            Mode::Replay(cassette.to_path_buf())
+            Backend::replay(cassette).unwrap()
         };
         settings.redactor = Arc::new(Redactor::new(&[SECRET_NAME.into()], &[SECRET.into()]));
-        settings.secrets = Arc::new(|name: &str| (name == SECRET_NAME).then(|| SECRET.to_string()));
+        settings.secrets = Secrets::in_memory(&[(SECRET_NAME, SECRET)]);
         settings.substitutions = self.substitutions.clone();
-        Arc::new(ProcessCapability::new(settings).unwrap())
+        Arc::new(Capability::new(settings))
     }
 
     fn spec(&self, cloud_yaml: &str) -> CloudSpec {
@@ -95,17 +100,17 @@ impl Place {
 fn load(
     place: &Place,
     spec: &CloudSpec,
-    capability: Arc<ProcessCapability>,
+    capability: Arc<Capability>,
     open: bool,
 ) -> ProviderInstance {
     let home = CloudHome::at(place.home.path());
     let path = if open {
-        megaplan_cloud::image::materialize(spec, &home)
+        megaplan_cloud::deploy_dir::materialize(spec, &home)
             .unwrap()
             .path()
             .to_path_buf()
     } else {
-        megaplan_cloud::image::persistent_dir(spec, &home)
+        megaplan_cloud::deploy_dir::persistent_dir(spec, &home)
             .unwrap()
             .unwrap()
     };
@@ -115,7 +120,11 @@ fn load(
             &runtime,
             &spec.provider,
             capability,
-            Some(DeployDir { path, open }),
+            Some(if open {
+                DeployDirMount::mounted(path, GUEST_DEPLOY_DIR)
+            } else {
+                DeployDirMount::path_only(path)
+            }),
         )
         .unwrap()
 }
@@ -128,7 +137,7 @@ fn text(bytes: &[u8]) -> String {
 /// when recording (against real programs) and when replaying.
 fn every_operation(place: &Place, spec: &CloudSpec, cassette: &str) -> Vec<String> {
     let capability = place.capability(&transcript(cassette));
-    let ctx: OpContext = spec.op_context(None, &|_| true);
+    let ctx: OpContext = megaplan_cloud::ops::op_context(spec, None, &|_| true);
     let mut builder = load(place, spec, capability.clone(), true);
     builder.build(&ctx).unwrap();
     builder.deploy(&ctx).unwrap();

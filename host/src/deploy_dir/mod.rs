@@ -8,11 +8,11 @@ mod render;
 
 use std::path::{Path, PathBuf};
 
-use crate::capability::atomic_write;
 use crate::config::{CloudSpec, Mode, python_repr};
 use crate::error::{CloudError, CloudResult};
+use crate::fs::atomic_write;
 use crate::paths::CloudHome;
-use crate::remote::quote;
+use megaplan_cloud_shell::quote;
 
 pub use blocks::ensure_repo;
 pub use render::render;

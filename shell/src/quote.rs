@@ -216,4 +216,28 @@ mod tests {
             assert_eq!(String::from_utf8(out.stdout).unwrap(), word, "{script}");
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any words at all, including empty ones, quotes, backslashes, newlines and
+        /// non-ASCII, come back from `split` exactly as `quote_join` was given them.
+        #[test]
+        fn split_undoes_quote_join_for_any_words(words in proptest::collection::vec(".*", 0..6)) {
+            proptest::prop_assert_eq!(split(&quote_join(&words)).unwrap(), words);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// A real `sh` receives each quoted word unchanged (NUL cannot be an argument).
+        #[test]
+        #[allow(clippy::disallowed_methods, clippy::disallowed_types)] // checks against a real shell
+        fn any_quoted_word_survives_a_real_shell(word in "[^\\x00]*") {
+            let script = format!("printf '%s' {}", quote(&word));
+            let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(out.stdout).unwrap(), word);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! through `quote`.
 
 use crate::config::{CloudSpec, Mode, Repo, Toolchain};
-use crate::remote::quote;
+use megaplan_cloud_shell::quote;
 
 /// The built-in toolchain recipes (behaviour.md §3.3).
 fn recipe(alias: &str) -> Option<&'static str> {

@@ -1,22 +1,46 @@
-//! Operations on the remote runner through a provider: what the CLI's lifecycle
-//! actions call. Everything relayed to the operator is redacted here; only attach's
-//! raw terminal is exempt.
+//! A provider session: a loaded provider and what its operations are told. The
+//! lifecycle actions and the workflows talk to the runner through it. Everything it
+//! relays to the operator is redacted; only attach's raw terminal is exempt.
 
-pub use megaplan_cloud_sdk::quote::{quote, quote_join, split};
+use std::sync::Arc;
 
-use crate::capability::{CommandSpec, Output, ProcessCapability, StdinSpec};
+use crate::capability::{Capability, CommandSpec, Output, StdinSpec};
+use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
-use crate::plugin::{LogSource, OpContext, ProviderInstance};
+use crate::plugin::{Check, LogSource, OpContext, ProviderDescription, ProviderInstance};
 use crate::redact::StreamRedactor;
 use crate::workflow::Runner;
 
-pub struct Remote {
+pub struct Session {
     provider: ProviderInstance,
     ctx: OpContext,
 }
 
+/// What a provider operation is told about `spec`. `is_set` says whether a secret has
+/// a non-empty local value (the value itself never leaves the host).
+pub fn op_context(
+    spec: &CloudSpec,
+    session: Option<String>,
+    is_set: &dyn Fn(&str) -> bool,
+) -> OpContext {
+    OpContext {
+        config: spec.provider_section(),
+        workspace: spec.repo.workspace.clone(),
+        port: spec.resources.port,
+        volume: spec.resources.volume.clone(),
+        secret_names: spec.secrets.clone(),
+        unset_secrets: spec
+            .secrets
+            .iter()
+            .filter(|name| !is_set(name))
+            .cloned()
+            .collect(),
+        session,
+    }
+}
+
 /// The reference's failure for a streamed or terminal command: `Command failed: <argv>`.
-fn check_status(status: i32, cmd: &CommandSpec, capability: &ProcessCapability) -> CloudResult<()> {
+fn check_status(status: i32, cmd: &CommandSpec, capability: &Capability) -> CloudResult<()> {
     if status == 0 {
         return Ok(());
     }
@@ -27,25 +51,44 @@ fn check_status(status: i32, cmd: &CommandSpec, capability: &ProcessCapability) 
     ))
 }
 
-impl Remote {
+impl Session {
     pub fn new(provider: ProviderInstance, ctx: OpContext) -> Self {
-        Remote { provider, ctx }
+        Session { provider, ctx }
     }
 
-    pub fn provider(&mut self) -> &mut ProviderInstance {
-        &mut self.provider
-    }
-
-    pub fn capability_mode(&self) -> crate::capability::Mode {
-        self.capability().mode().clone()
-    }
-
-    pub fn provider_description(&self) -> &crate::plugin::ProviderDescription {
+    pub fn description(&self) -> &ProviderDescription {
         self.provider.description()
     }
 
-    fn capability(&self) -> std::sync::Arc<ProcessCapability> {
+    fn capability(&self) -> Arc<Capability> {
         self.provider.capability()
+    }
+
+    /// Whether programs really run (not a dry run, not a replay).
+    pub fn runs_programs(&self) -> bool {
+        self.capability().backend().runs_programs()
+    }
+
+    /// Fails with `provider_unavailable` (and the install hint) when a required
+    /// program is not on PATH.
+    pub fn require_programs(&self) -> CloudResult<()> {
+        for program in self.description().programs.iter().filter(|p| p.required) {
+            if !self.which(&program.name)? {
+                return Err(CloudError::new(
+                    "provider_unavailable",
+                    format!(
+                        "Missing required CLI '{}'. Install: {}",
+                        program.name, program.install_hint
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a program the provider declared is on PATH.
+    pub fn which(&self, program: &str) -> CloudResult<bool> {
+        Ok(self.capability().which(self.provider.caller(), program)?)
     }
 
     /// `exec`: runs the line verbatim in the runner with the operator's stdin, relays
@@ -97,13 +140,8 @@ impl Remote {
         check_status(status, &cmd, &capability)
     }
 
-    pub fn doctor(&mut self) -> CloudResult<Vec<(String, bool, String)>> {
+    pub fn doctor(&mut self) -> CloudResult<Vec<Check>> {
         self.provider.doctor(&self.ctx)
-    }
-
-    /// Whether a program the provider declared is on PATH.
-    pub fn which(&self, program: &str) -> CloudResult<bool> {
-        Ok(self.capability().which(self.provider.caller(), program)?)
     }
 
     pub fn build(&mut self) -> CloudResult<()> {
@@ -123,7 +161,7 @@ impl Remote {
     }
 }
 
-impl Runner for Remote {
+impl Runner for Session {
     fn run(&mut self, line: &str) -> CloudResult<Output> {
         self.provider.exec(&self.ctx, line, StdinSpec::None)
     }
@@ -144,7 +182,7 @@ impl Runner for Remote {
     }
 
     fn dry_run(&self) -> bool {
-        matches!(self.capability().mode(), crate::capability::Mode::DryRun)
+        self.capability().backend().is_dry_run()
     }
 
     fn note(&mut self, line: &str) {
@@ -153,5 +191,23 @@ impl Runner for Remote {
 
     fn redact(&self, text: &str) -> String {
         self.capability().redactor().redact(text).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_context_names_secrets_and_which_are_unset() {
+        let text =
+            "provider: sandbox\nrepo: {url: u}\nsandbox: {greeting: hi}\nsecrets: [SET, UNSET]\n";
+        let spec = CloudSpec::parse(text, "cloud.yaml", &|_| true)
+            .unwrap()
+            .spec;
+        let ctx = op_context(&spec, None, &|name| name == "SET");
+        assert_eq!(ctx.config, serde_json::json!({"greeting": "hi"}));
+        assert_eq!(ctx.secret_names, ["SET", "UNSET"]);
+        assert_eq!(ctx.unset_secrets, ["UNSET"]);
     }
 }

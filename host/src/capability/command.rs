@@ -1,0 +1,194 @@
+//! What a provider asks the host to run, and what it gets back: the capability's own
+//! types, independent of the generated WIT bindings.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::ProgramPolicy;
+use crate::error::CloudError;
+
+/// A line of an env file rendered by the host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EnvEntry {
+    Literal(String, String),
+    Secret(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StdinSpec {
+    None,
+    Inherit,
+    Bytes(Vec<u8>),
+    EnvFile(Vec<EnvEntry>),
+    Secret(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputMode {
+    Text,
+    Binary,
+}
+
+/// A command as a provider asked for it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandSpec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub cwd: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+    pub stdin: StdinSpec,
+    pub timeout: Option<Duration>,
+    pub output: OutputMode,
+    pub tty: bool,
+}
+
+impl CommandSpec {
+    pub fn new(
+        program: impl Into<String>,
+        args: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        CommandSpec {
+            program: program.into(),
+            args: args.into_iter().map(Into::into).collect(),
+            cwd: None,
+            env: Vec::new(),
+            stdin: StdinSpec::None,
+            timeout: None,
+            output: OutputMode::Text,
+            tty: false,
+        }
+    }
+
+    /// The command as an operator would type it (each word shell-quoted).
+    pub fn display(&self) -> String {
+        std::iter::once(self.program.as_str())
+            .chain(self.args.iter().map(String::as_str))
+            .map(megaplan_cloud_shell::quote)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Output {
+    /// Exit status; the negated signal number when a signal ended the process.
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ProcessError {
+    #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    TimedOut(String),
+    #[error("{0}")]
+    Failed(String),
+    #[error("{0}")]
+    ReplayMismatch(String),
+}
+
+impl ProcessError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProcessError::Denied(_) => "capability_denied",
+            ProcessError::NotFound(_) => "provider_unavailable",
+            ProcessError::ReplayMismatch(_) => "replay_mismatch",
+            ProcessError::TimedOut(_) | ProcessError::Failed(_) => "provider_failed",
+        }
+    }
+}
+
+impl From<ProcessError> for CloudError {
+    fn from(e: ProcessError) -> Self {
+        CloudError::new(e.code(), e.to_string())
+    }
+}
+
+/// Who is asking: the provider's identity and what it may run.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub provider: String,
+    pub version: String,
+    pub sha256: String,
+    pub policy: ProgramPolicy,
+    pub deploy_dir: Option<DeployDirMount>,
+}
+
+/// How an operation sees the provider's deploy directory: always by its host path (for
+/// command arguments), and inside the component too when the operation mounted it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeployDirMount {
+    pub host: PathBuf,
+    /// Where the component sees it (pre-opened), when this operation mounts it.
+    pub guest: Option<PathBuf>,
+}
+
+impl DeployDirMount {
+    /// The directory's path only, for command arguments; the component cannot open it.
+    pub fn path_only(host: impl Into<PathBuf>) -> Self {
+        DeployDirMount {
+            host: host.into(),
+            guest: None,
+        }
+    }
+
+    /// The directory pre-opened inside the component at `guest`.
+    pub fn mounted(host: impl Into<PathBuf>, guest: impl Into<PathBuf>) -> Self {
+        DeployDirMount {
+            host: host.into(),
+            guest: Some(guest.into()),
+        }
+    }
+
+    /// The host directory, when the component can see it.
+    pub fn mounted_host(&self) -> Option<&Path> {
+        self.guest.as_ref().map(|_| self.host.as_path())
+    }
+}
+
+impl Caller {
+    /// Translates a working directory given in the component's view of the deploy dir.
+    pub(super) fn host_cwd(&self, cwd: &Path) -> PathBuf {
+        if let Some(dir) = &self.deploy_dir
+            && let Some(guest) = &dir.guest
+            && let Ok(rest) = cwd.strip_prefix(guest)
+        {
+            return dir.host.join(rest);
+        }
+        cwd.to_path_buf()
+    }
+}
+
+/// What kind of host call a journal line or a recorded interaction is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallKind {
+    /// `process.run`: run to completion, output captured.
+    Run,
+    /// A command whose merged output the host relays as it arrives (`logs`).
+    Stream,
+    /// A command on the operator's terminal (`attach`).
+    Terminal,
+    /// `process.which`.
+    Which,
+    /// `files.write-env-file`.
+    WriteEnvFile,
+}
+
+impl CallKind {
+    /// The name journal lines and cassettes use.
+    pub fn name(self) -> &'static str {
+        match self {
+            CallKind::Run => "run",
+            CallKind::Stream => "stream",
+            CallKind::Terminal => "terminal",
+            CallKind::Which => "which",
+            CallKind::WriteEnvFile => "write-env-file",
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The `process` interface: running programs for a provider. Each call is checked
+//! against the caller's policy, journaled, and sent to the backend in force.
+
+use std::time::Instant;
+
+use super::cassette::Key;
+use super::journal::JournalEntry;
+use super::{
+    Backend, CallKind, Caller, Capability, CommandSpec, Output, OutputMode, ProcessError, spawn,
+    stdin,
+};
+
+/// How a command's output reaches the host.
+enum Delivery<'a> {
+    Capture,
+    Stream(&'a mut dyn FnMut(&[u8])),
+    Terminal,
+}
+
+impl Delivery<'_> {
+    fn kind(&self) -> CallKind {
+        match self {
+            Delivery::Capture => CallKind::Run,
+            Delivery::Stream(_) => CallKind::Stream,
+            Delivery::Terminal => CallKind::Terminal,
+        }
+    }
+}
+
+impl Capability {
+    fn search_path(&self) -> Option<std::ffi::OsString> {
+        self.settings
+            .search_path
+            .clone()
+            .or_else(crate::environment::search_path)
+    }
+
+    /// Whether a declared program is on PATH (an undeclared one never is).
+    /// Record and replay keep the answer in the cassette, so a replay takes the same
+    /// branch (compose flavour, rsync or scp) on any machine.
+    pub fn which(&self, caller: &Caller, program: &str) -> Result<bool, ProcessError> {
+        if caller.policy.check(&caller.provider, program).is_err() {
+            return Ok(false);
+        }
+        let key = || Key {
+            call: CallKind::Which,
+            program: program.to_string(),
+            args: Vec::new(),
+            stdin: serde_json::json!("none"),
+        };
+        if let Backend::Replay(player) = &self.settings.backend {
+            return player.replay(&key()).map(|o| o.status == 0);
+        }
+        let found = spawn::locate(program, self.search_path()).is_some();
+        if let Backend::Record(recorder) = &self.settings.backend {
+            let answer = Output {
+                status: if found { 0 } else { 1 },
+                ..Output::default()
+            };
+            recorder
+                .record(&key(), &answer, &self.settings.redactor)
+                .map_err(|e| ProcessError::Failed(e.message))?;
+        }
+        Ok(found)
+    }
+
+    /// Runs a command to completion, capturing its output. Text output is redacted
+    /// before it is returned.
+    pub fn run(&self, caller: &Caller, cmd: &CommandSpec) -> Result<Output, ProcessError> {
+        let mut output = self.call(caller, cmd, Delivery::Capture)?;
+        if cmd.output == OutputMode::Text {
+            let redactor = &self.settings.redactor;
+            output.stdout = redactor.redact_bytes(&output.stdout).into_owned();
+            output.stderr = redactor.redact_bytes(&output.stderr).into_owned();
+        }
+        Ok(output)
+    }
+
+    /// Runs a command with stdout and stderr merged, handing raw chunks to `sink` as
+    /// they arrive; returns the exit status. The sink is responsible for redaction.
+    pub fn stream(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<i32, ProcessError> {
+        self.call(caller, cmd, Delivery::Stream(sink))
+            .map(|o| o.status)
+    }
+
+    /// Runs a command on the operator's terminal (attach); returns the exit status.
+    pub fn run_on_terminal(&self, caller: &Caller, cmd: &CommandSpec) -> Result<i32, ProcessError> {
+        self.call(caller, cmd, Delivery::Terminal).map(|o| o.status)
+    }
+
+    fn call(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        mut delivery: Delivery<'_>,
+    ) -> Result<Output, ProcessError> {
+        let started = Instant::now();
+        let mut entry = JournalEntry::new(caller, cmd, delivery.kind(), &self.settings);
+        if let Err(denial) = caller.policy.check(&caller.provider, &cmd.program) {
+            entry.denied(&denial);
+            self.journal.write(&entry);
+            return Err(ProcessError::Denied(denial));
+        }
+        let result = self.dispatch(caller, cmd, &mut delivery);
+        entry.finished(&result, started.elapsed());
+        self.journal.write(&entry);
+        result
+    }
+
+    fn dispatch(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        delivery: &mut Delivery<'_>,
+    ) -> Result<Output, ProcessError> {
+        match &self.settings.backend {
+            Backend::DryRun => {
+                self.print_dry_run(cmd);
+                Ok(Output::default())
+            }
+            Backend::Replay(player) => {
+                let output = player.replay(&self.cassette_key(cmd, delivery.kind()))?;
+                if let Delivery::Stream(sink) = delivery {
+                    sink(&output.stdout);
+                }
+                Ok(output)
+            }
+            Backend::Live => self.run_live(caller, cmd, delivery),
+            Backend::Record(recorder) => {
+                let kind = delivery.kind();
+                let (mut output, streamed) = self.run_keeping_stream(caller, cmd, delivery)?;
+                if let Some(streamed) = streamed {
+                    output.stdout = streamed;
+                }
+                recorder
+                    .record(
+                        &self.cassette_key(cmd, kind),
+                        &output,
+                        &self.settings.redactor,
+                    )
+                    .map_err(|e| ProcessError::Failed(e.message))?;
+                if kind == CallKind::Stream {
+                    output.stdout.clear();
+                }
+                Ok(output)
+            }
+        }
+    }
+
+    fn print_dry_run(&self, cmd: &CommandSpec) {
+        let mut line = cmd.display();
+        if let Some(note) = stdin::describe(&cmd.stdin) {
+            line.push_str(&format!("  # stdin: {note}"));
+        }
+        line.push('\n');
+        let redacted = self.settings.redactor.redact(&line).into_owned();
+        self.settings.console.out(redacted.as_bytes());
+    }
+
+    /// Runs live; a streamed command's output still goes to its sink, and a copy (up to
+    /// the cap) comes back too, so a cassette can replay it.
+    fn run_keeping_stream(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        delivery: &mut Delivery<'_>,
+    ) -> Result<(Output, Option<Vec<u8>>), ProcessError> {
+        let Delivery::Stream(sink) = delivery else {
+            return Ok((self.run_live(caller, cmd, delivery)?, None));
+        };
+        let cap = self.settings.output_cap;
+        let mut streamed = Vec::new();
+        let mut tee = |chunk: &[u8]| {
+            let room = cap.saturating_sub(streamed.len());
+            streamed.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            sink(chunk);
+        };
+        let output = self.run_live(caller, cmd, &mut Delivery::Stream(&mut tee))?;
+        Ok((output, Some(streamed)))
+    }
+
+    fn run_live(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        delivery: &mut Delivery<'_>,
+    ) -> Result<Output, ProcessError> {
+        let path = spawn::locate(&cmd.program, self.search_path()).ok_or_else(|| {
+            let hint = caller.policy.install_hint(&cmd.program).unwrap_or("");
+            ProcessError::NotFound(format!(
+                "Missing required CLI '{}'. Install: {hint}",
+                cmd.program
+            ))
+        })?;
+        let cwd = cmd.cwd.as_deref().map(|c| caller.host_cwd(c));
+        if let Some(dir) = cwd.as_deref().filter(|d| !d.is_dir()) {
+            return Err(ProcessError::Failed(format!(
+                "cannot run {}: its working directory {} does not exist (has `megaplan-cloud build` run?)",
+                cmd.program,
+                dir.display()
+            )));
+        }
+        let launch = spawn::Launch {
+            path: &path,
+            args: &cmd.args,
+            cwd: cwd.as_deref(),
+            env: &cmd.env,
+            stdin: stdin::expand(&cmd.stdin, &self.settings.secrets),
+        };
+        let timeout = cmd.timeout.unwrap_or(self.settings.default_timeout);
+        let failed =
+            |e: std::io::Error| ProcessError::Failed(format!("could not run {}: {e}", cmd.program));
+        let outcome = match delivery {
+            Delivery::Capture => {
+                spawn::capture(launch, timeout, self.settings.output_cap).map_err(failed)?
+            }
+            Delivery::Stream(sink) => spawn::stream(launch, cmd.timeout, *sink).map_err(failed)?,
+            Delivery::Terminal => spawn::on_terminal(launch).map_err(failed)?,
+        };
+        if outcome.timed_out {
+            return Err(ProcessError::TimedOut(format!(
+                "`{}` did not finish within {} s and was killed",
+                self.settings.redactor.redact(&cmd.display()),
+                timeout.as_secs_f64()
+            )));
+        }
+        Ok(outcome.output)
+    }
+
+    fn cassette_key(&self, cmd: &CommandSpec, call: CallKind) -> Key {
+        let substitute = |text: &str| {
+            let mut text = text.to_string();
+            for (placeholder, value) in &self.settings.substitutions {
+                if !value.is_empty() {
+                    text = text.replace(value.as_str(), placeholder);
+                }
+            }
+            text
+        };
+        Key {
+            call,
+            program: cmd.program.clone(),
+            args: cmd
+                .args
+                .iter()
+                .map(|a| self.settings.redactor.redact(&substitute(a)).into_owned())
+                .collect(),
+            stdin: stdin::record(&cmd.stdin, &self.settings.redactor),
+        }
+    }
+}

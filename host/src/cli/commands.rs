@@ -1,0 +1,110 @@
+//! One arm per action, each a few lines: call the `ops` function, print its result.
+
+use std::process::ExitCode;
+
+use clap::CommandFactory;
+use serde_json::{Value, json};
+
+use super::args::{Action, Cli, ProviderAction, RepoOverrides};
+use super::output;
+use crate::error::{CloudError, CloudResult};
+use crate::ops::{self, Context};
+
+pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
+    match action {
+        Action::Init { force } => {
+            let path = ops::init(ctx, force)?;
+            print(
+                ctx,
+                &json!({"success": true, "cloud_yaml": path.display().to_string()}),
+            )
+        }
+        Action::Schema => print(ctx, &ops::schema()),
+        Action::Doctor => {
+            let report = ops::doctor(ctx)?;
+            let healthy = report.success;
+            print(ctx, &to_json(&report)?)?;
+            Ok(exit_code(healthy))
+        }
+        Action::Build => done(ops::build(ctx)),
+        Action::Deploy => done(ops::deploy(ctx)),
+        Action::Chain { .. } => done(ops::chain()),
+        Action::Bootstrap {
+            idea_file,
+            plan_name,
+            robustness,
+            repo,
+        } => {
+            let repo = overrides(repo);
+            let options = ops::BootstrapOptions {
+                idea_file: &idea_file,
+                plan_name: plan_name.as_deref(),
+                robustness: &robustness,
+                repo: &repo,
+            };
+            done(ops::bootstrap(ctx, &options))
+        }
+        Action::Status { chain: true, .. } => done(ops::chain_status()),
+        Action::Status { plan, .. } => match ops::status(ctx, plan.as_deref())? {
+            Some(payload) => print(ctx, &Value::Object(payload)),
+            None => Ok(ExitCode::SUCCESS),
+        },
+        Action::Resume { plan } => done(ops::resume(ctx, plan.as_deref())),
+        Action::Supervise { chain, .. } => done(ops::supervise(chain)),
+        Action::Exec { command } => done(ops::exec(ctx, &command)),
+        Action::Logs { no_follow } => done(ops::logs(ctx, !no_follow)),
+        Action::Attach { session } => done(ops::attach(ctx, session)),
+        Action::Down => done(ops::down(ctx)),
+        Action::Destroy { yes } => {
+            let console = ctx.console.clone();
+            let destroyed = ops::destroy(ctx, yes, &mut |prompt| console.confirm(prompt))?;
+            Ok(exit_code(destroyed))
+        }
+        Action::Provider(action) => provider(ctx, action),
+        Action::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "megaplan-cloud", &mut out);
+            ctx.console.out(&out);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn provider(ctx: &mut Context, action: ProviderAction) -> CloudResult<ExitCode> {
+    let payload = match action {
+        ProviderAction::List => ops::provider_list(ctx)?,
+        ProviderAction::Inspect { provider } => ops::provider_inspect(ctx, &provider)?,
+        ProviderAction::Install { file, grants } => ops::provider_install(ctx, &file, &grants)?,
+    };
+    print(ctx, &payload)
+}
+
+fn overrides(repo: RepoOverrides) -> ops::RepoOverrides {
+    ops::RepoOverrides {
+        url: repo.repo_url,
+        branch: repo.repo_branch,
+        workspace: repo.repo_workspace,
+    }
+}
+
+fn print(ctx: &Context, value: &Value) -> CloudResult<ExitCode> {
+    output::json(&ctx.console, ctx.redactor(), value);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json(value: &impl serde::Serialize) -> CloudResult<Value> {
+    serde_json::to_value(value)
+        .map_err(|e| CloudError::new("internal_error", format!("cannot encode the result: {e}")))
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn done(result: CloudResult<()>) -> CloudResult<ExitCode> {
+    result.map(|()| ExitCode::SUCCESS)
+}

@@ -1,0 +1,95 @@
+//! The runner's life: build, deploy, exec, logs, attach, down, destroy.
+
+use super::context::{Context, Mount, SessionRequest};
+use super::session::Session;
+use crate::config::CloudSpec;
+use crate::error::{CloudError, CloudResult};
+
+/// Renders the deploy directory, then runs one provider operation with it mounted.
+/// A temporary directory (railway) is removed when the operation ends.
+pub(super) fn with_deploy_dir(
+    ctx: &Context,
+    spec: &CloudSpec,
+    operation: impl FnOnce(&mut Session) -> CloudResult<()>,
+) -> CloudResult<()> {
+    let deploy_dir = crate::deploy_dir::materialize(spec, &ctx.home)?;
+    let request = SessionRequest {
+        mount: Mount::Rendered(deploy_dir.path()),
+        ..SessionRequest::plain()
+    };
+    let mut session = ctx.open_session(spec, request)?;
+    operation(&mut session)
+}
+
+/// `build`: the runner image, from a freshly rendered deploy directory.
+pub fn build(ctx: &mut Context) -> CloudResult<()> {
+    let spec = ctx.load_spec()?;
+    with_deploy_dir(ctx, &spec, Session::build)
+}
+
+/// `deploy`: starts (or restarts) the runner.
+pub fn deploy(ctx: &mut Context) -> CloudResult<()> {
+    let spec = ctx.load_spec()?;
+    with_deploy_dir(ctx, &spec, Session::deploy)
+}
+
+/// The configured provider with the persistent deploy directory's path.
+fn session(ctx: &mut Context, session: Option<String>) -> CloudResult<Session> {
+    let spec = ctx.load_spec()?;
+    let request = SessionRequest {
+        session,
+        ..SessionRequest::plain()
+    };
+    ctx.open_session(&spec, request)
+}
+
+/// `exec`: one shell line in the runner, its output relayed (redacted).
+pub fn exec(ctx: &mut Context, line: &str) -> CloudResult<()> {
+    session(ctx, None)?.exec(line)
+}
+
+/// `logs`: follows the runner's log, or prints its last lines.
+pub fn logs(ctx: &mut Context, follow: bool) -> CloudResult<()> {
+    session(ctx, None)?.logs(follow)
+}
+
+/// `attach`: the operator's terminal joins the runner's tmux session.
+pub fn attach(ctx: &mut Context, named: Option<String>) -> CloudResult<()> {
+    session(ctx, named)?.attach()
+}
+
+/// `down`: stops the runner, keeping its volume.
+pub fn down(ctx: &mut Context) -> CloudResult<()> {
+    session(ctx, None)?.down()
+}
+
+/// `destroy`: asks `confirm` (unless `yes`), then tears the deployment down and removes
+/// the persistent deploy directory. Declining is `Ok(false)`, with no provider call.
+pub fn destroy(
+    ctx: &mut Context,
+    yes: bool,
+    confirm: &mut dyn FnMut(&str) -> bool,
+) -> CloudResult<bool> {
+    let spec = ctx.load_spec()?;
+    if !yes {
+        let volume = spec.resources.volume.as_deref().unwrap_or("<no volume>");
+        if !confirm(&format!(
+            "Destroy cloud deployment and delete volume '{volume}'? [y/N]: "
+        )) {
+            return Ok(false);
+        }
+    }
+    ctx.open_session(&spec, SessionRequest::plain())?
+        .destroy()?;
+    if let Some(dir) = crate::deploy_dir::persistent_dir(&spec, &ctx.home)?
+        && dir.exists()
+    {
+        std::fs::remove_dir_all(&dir).map_err(|e| {
+            CloudError::new(
+                "io_error",
+                format!("cannot remove the deploy directory {}: {e}", dir.display()),
+            )
+        })?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,23 @@
+//! One function per action, each taking its options and returning data; the CLI
+//! parses, calls exactly one of these, and prints what it returns. Everything an
+//! action needs comes from its [`Context`].
+
+mod chain;
+mod context;
+mod doctor;
+mod lifecycle;
+mod plan;
+mod providers;
+mod session;
+mod setup;
+
+pub use chain::{chain, chain_status, supervise};
+pub use context::{Context, Mount, Options, SessionRequest};
+pub use doctor::{DoctorReport, doctor};
+pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};
+pub use plan::{BootstrapOptions, RepoOverrides, bootstrap, resume, status};
+pub use providers::{
+    inspect as provider_inspect, install as provider_install, list as provider_list,
+};
+pub use session::{Session, op_context};
+pub use setup::{CLOUD_YAML_TEMPLATE, init, schema};
