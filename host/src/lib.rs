@@ -16,4 +16,5 @@ pub mod plugin;
 pub mod project;
 pub mod redact;
 pub mod secrets;
+pub mod template;
 pub mod workflow;

@@ -22,17 +22,36 @@ pub enum Kind {
     StringMap,
 }
 
+/// A field's default, written once here and read by validation and the schema alike.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DefaultValue {
+    Text(&'static str),
+    Number(i64),
+    /// A structured default, as JSON text.
+    Json(&'static str),
+}
+
+use DefaultValue::{Json, Number, Text};
+
+impl DefaultValue {
+    pub fn to_json(self) -> Value {
+        match self {
+            Text(text) => json!(text),
+            Number(number) => json!(number),
+            Json(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        }
+    }
+}
+
 pub struct Field {
     pub path: &'static str,
     pub kind: Kind,
-    /// The default as JSON text, when there is one.
-    pub default: Option<&'static str>,
+    pub default: Option<DefaultValue>,
     pub doc: &'static str,
     /// Not in the Python reference (a megaplan-cloud addition).
     pub addition: bool,
 }
 
-pub const PROVIDERS: &[&str] = &["railway", "local", "ssh"];
 pub const MODES: &[&str] = &["auto", "chain", "idle"];
 pub const REASONING: &[&str] = &["minimal", "low", "medium", "high"];
 pub const AGENTS: &[&str] = &["claude", "codex", "hermes", "shannon"];
@@ -54,8 +73,9 @@ pub const PHASES: &[(&str, &str)] = &[
     ("tiebreaker_challenger", "codex"),
 ];
 
-/// Top-level blocks that are mappings, with their meaning.
-pub const BLOCKS: &[(&str, &str)] = &[
+/// Top-level blocks that are mappings, with their meaning; the built-in providers'
+/// sections come from `providers` (see [`blocks`]).
+const CORE_BLOCKS: &[(&str, &str)] = &[
     ("repo", "The repository cloned into the runner's workspace."),
     (
         "codex",
@@ -64,18 +84,15 @@ pub const BLOCKS: &[(&str, &str)] = &[
     ("agents", "Which agent runs each megaplan phase."),
     ("megaplan", "Which megaplan the runner installs on boot."),
     ("resources", "Volume and port of the runner."),
-    ("railway", "Settings of the railway provider."),
-    ("local", "Settings of the local provider."),
-    ("ssh", "Settings of the ssh provider."),
     ("auto", "Used only when mode is auto."),
     ("chain", "Used only when mode is chain."),
     ("image", "The runner image (a megaplan-cloud addition)."),
 ];
 
-const fn field(
+pub(super) const fn field(
     path: &'static str,
     kind: Kind,
-    default: Option<&'static str>,
+    default: Option<DefaultValue>,
     doc: &'static str,
 ) -> Field {
     Field {
@@ -88,10 +105,10 @@ const fn field(
 }
 
 /// A field megaplan-cloud adds to the reference's.
-const fn added(
+pub(super) const fn added(
     path: &'static str,
     kind: Kind,
-    default: Option<&'static str>,
+    default: Option<DefaultValue>,
     doc: &'static str,
 ) -> Field {
     Field {
@@ -100,35 +117,36 @@ const fn added(
     }
 }
 
-pub const FIELDS: &[Field] = &[
+/// The fields outside the built-in providers' sections.
+const CORE_FIELDS: &[Field] = &[
     field(
         "provider",
         Kind::String,
-        Some(r#""railway""#),
+        Some(Text("railway")),
         "The transport: railway, local, ssh, or an installed third-party provider. `fly` is reserved.",
     ),
     field(
         "mode",
         Kind::Enum(MODES),
-        Some(r#""idle""#),
+        Some(Text("idle")),
         "What the runner's agent session does on boot: auto, chain or idle.",
     ),
     field(
         "secrets",
         Kind::StringList,
-        Some("[]"),
+        Some(Json("[]")),
         "Names of local environment variables handed to the runner on deploy and redacted from all output.",
     ),
     field(
         "toolchains",
         Kind::Toolchains,
-        Some("[]"),
+        Some(Json("[]")),
         "Extra toolchains layered into the image: aliases rust, go, java, or {name, install} mappings.",
     ),
     field(
         "extra_repos",
         Kind::ExtraRepos,
-        Some("[]"),
+        Some(Json("[]")),
         "Extra repositories whose sync state the supervisor refreshes.",
     ),
     field(
@@ -146,37 +164,37 @@ pub const FIELDS: &[Field] = &[
     field(
         "repo.branch",
         Kind::String,
-        Some(r#""main""#),
+        Some(Text("main")),
         "Branch checked out on clone.",
     ),
     field(
         "repo.workspace",
         Kind::AbsolutePath,
-        Some(r#""/workspace/app""#),
+        Some(Text("/workspace/app")),
         "Absolute repository path inside the runner.",
     ),
     field(
         "codex.model",
         Kind::String,
-        Some(r#""gpt-5.4""#),
+        Some(Text("gpt-5.4")),
         "Codex model.",
     ),
     field(
         "codex.reasoning",
         Kind::Enum(REASONING),
-        Some(r#""high""#),
+        Some(Text("high")),
         "Codex reasoning effort.",
     ),
     field(
         "agents",
         Kind::Agents,
-        Some(r#"{"default": "codex"}"#),
+        Some(Json(r#"{"default": "codex"}"#)),
         "`default` applies to every phase; phase keys override it.",
     ),
     field(
         "megaplan.ref",
         Kind::String,
-        Some(r#""main""#),
+        Some(Text("main")),
         "Branch, tag or SHA of megaplan installed on boot.",
     ),
     field(
@@ -188,76 +206,8 @@ pub const FIELDS: &[Field] = &[
     field(
         "resources.port",
         Kind::Integer,
-        Some("8080"),
+        Some(Number(8080)),
         "Health server port exposed by the runner.",
-    ),
-    field(
-        "railway.service",
-        Kind::String,
-        Some(r#""agent""#),
-        "Railway service name.",
-    ),
-    field(
-        "railway.session",
-        Kind::String,
-        Some(r#""agent""#),
-        "Railway SSH session name for `attach`.",
-    ),
-    field(
-        "railway.project",
-        Kind::String,
-        None,
-        "Railway project, passed explicitly when set.",
-    ),
-    field(
-        "railway.environment",
-        Kind::String,
-        None,
-        "Railway environment, passed explicitly when set.",
-    ),
-    field(
-        "local.compose_project",
-        Kind::String,
-        Some(r#""megaplan-cloud""#),
-        "Docker Compose project name; also names the deploy dir.",
-    ),
-    field(
-        "local.workdir",
-        Kind::String,
-        Some(r#""workspace""#),
-        "Directory of the deploy dir bind-mounted at repo.workspace.",
-    ),
-    field(
-        "ssh.host",
-        Kind::String,
-        None,
-        "Docker host reached over SSH. Required for provider ssh.",
-    ),
-    field("ssh.user", Kind::String, None, "SSH user."),
-    field("ssh.port", Kind::PositiveInteger, Some("22"), "SSH port."),
-    field(
-        "ssh.identity_file",
-        Kind::String,
-        None,
-        "Identity file for ssh, scp and rsync (not expanded).",
-    ),
-    field(
-        "ssh.remote_dir",
-        Kind::AbsolutePath,
-        Some(r#""/tmp/megaplan-cloud""#),
-        "Remote directory holding the build context and .env.",
-    ),
-    field(
-        "ssh.container",
-        Kind::String,
-        Some(r#""megaplan-cloud-agent""#),
-        "Remote container name and image tag.",
-    ),
-    added(
-        "ssh.options",
-        Kind::StringMap,
-        Some("{}"),
-        "OpenSSH options (`-o NAME=VALUE`) overriding the defaults BatchMode=yes (non-interactive calls), ConnectTimeout=10, ServerAliveInterval=30, ServerAliveCountMax=3, StrictHostKeyChecking=accept-new.",
     ),
     field(
         "auto.plan_name",
@@ -274,7 +224,7 @@ pub const FIELDS: &[Field] = &[
     field(
         "auto.robustness",
         Kind::String,
-        Some(r#""standard""#),
+        Some(Text("standard")),
         "Robustness for the boot-time `megaplan init`.",
     ),
     field(
@@ -292,7 +242,7 @@ pub const FIELDS: &[Field] = &[
     added(
         "image.base",
         Kind::String,
-        Some(r#""ubuntu:22.04""#),
+        Some(Text(super::DEFAULT_BASE_IMAGE)),
         "Base image of the built-in Dockerfile (private registries, offline builds).",
     ),
     added(
@@ -303,13 +253,46 @@ pub const FIELDS: &[Field] = &[
     ),
 ];
 
+/// Every field: the core ones, then each built-in provider's.
+pub fn all() -> impl Iterator<Item = &'static Field> {
+    CORE_FIELDS.iter().chain(super::providers::fields())
+}
+
+/// Every block in the reference's order: the provider sections follow `resources`.
+pub fn blocks() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    let before = CORE_BLOCKS.iter().take_while(|(b, _)| *b != "auto");
+    let after = CORE_BLOCKS.iter().skip_while(|(b, _)| *b != "auto");
+    before.chain(super::providers::BLOCKS).chain(after)
+}
+
 pub fn find(path: &str) -> Option<&'static Field> {
-    FIELDS.iter().find(|f| f.path == path)
+    all().find(|f| f.path == path)
+}
+
+/// Whether `path` names a block (a top-level mapping).
+pub fn is_block(path: &str) -> bool {
+    blocks().any(|(block, _)| *block == path)
 }
 
 /// Whether `path` (e.g. `repo.branch`) names a known field or block.
 pub fn is_known(path: &str) -> bool {
-    find(path).is_some() || BLOCKS.iter().any(|(block, _)| *block == path)
+    find(path).is_some() || is_block(path)
+}
+
+/// The text default of a field, from the table.
+pub fn text_default(path: &str) -> Option<&'static str> {
+    match find(path)?.default? {
+        Text(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// The numeric default of a field, from the table.
+pub fn number_default(path: &str) -> Option<i64> {
+    match find(path)?.default? {
+        Number(number) => Some(number),
+        _ => None,
+    }
 }
 
 /// The closest known key at the same level, for "did you mean" hints.
@@ -318,10 +301,9 @@ pub fn suggest(path: &str) -> Option<&'static str> {
         Some((parent, leaf)) => (Some(parent), leaf),
         None => (None, path),
     };
-    let siblings = FIELDS
-        .iter()
+    let siblings = all()
         .map(|f| f.path)
-        .chain(BLOCKS.iter().map(|(b, _)| *b))
+        .chain(blocks().map(|(b, _)| *b))
         .filter(|candidate| match (parent, candidate.rsplit_once('.')) {
             (Some(parent), Some((p, _))) => p == parent,
             (None, None) => true,
@@ -400,10 +382,7 @@ fn field_schema(field: &Field) -> Value {
     }
     object.insert("description".into(), json!(description));
     if let Some(default) = field.default {
-        object.insert(
-            "default".into(),
-            serde_json::from_str(default).expect("defaults are JSON"),
-        );
+        object.insert("default".into(), default.to_json());
     }
     schema
 }
@@ -412,15 +391,12 @@ fn field_schema(field: &Field) -> Value {
 /// reference ignores them.
 pub fn schema() -> Value {
     let mut properties = Map::new();
-    for field in FIELDS.iter().filter(|f| !f.path.contains('.')) {
+    for field in all().filter(|f| !f.path.contains('.')) {
         properties.insert(field.path.into(), field_schema(field));
     }
-    for (block, doc) in BLOCKS.iter().filter(|(b, _)| *b != "agents") {
+    for (block, doc) in blocks().filter(|(b, _)| *b != "agents") {
         let mut block_properties = Map::new();
-        for field in FIELDS
-            .iter()
-            .filter(|f| f.path.split_once('.').is_some_and(|(b, _)| b == *block))
-        {
+        for field in all().filter(|f| f.path.split_once('.').is_some_and(|(b, _)| b == *block)) {
             let leaf = field.path.split_once('.').expect("nested").1;
             block_properties.insert(leaf.into(), field_schema(field));
         }
@@ -454,11 +430,11 @@ mod tests {
     }
 
     #[test]
-    fn every_default_is_json() {
-        for field in FIELDS {
-            if let Some(default) = field.default {
+    fn every_structured_default_is_json() {
+        for field in all() {
+            if let Some(Json(text)) = field.default {
                 assert!(
-                    serde_json::from_str::<Value>(default).is_ok(),
+                    serde_json::from_str::<Value>(text).is_ok(),
                     "{}",
                     field.path
                 );

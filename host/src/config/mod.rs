@@ -5,6 +5,8 @@
 
 pub mod fields;
 mod locate;
+pub mod providers;
+mod reader;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -14,11 +16,15 @@ use yaml_serde::Value;
 
 use crate::error::{CloudError, CloudResult};
 pub use locate::Locations;
-pub use validate::python_repr;
+pub use providers::local::Local;
+pub use providers::railway::Railway;
+pub use providers::ssh::Ssh;
+pub use providers::{DeployExtras, ExtraFile};
+pub use reader::python_repr;
 
 /// Whether `name` is one of the providers that ship inside the binary.
 pub fn is_builtin_provider(name: &str) -> bool {
-    fields::PROVIDERS.contains(&name)
+    providers::NAMES.contains(&name)
 }
 
 pub const DEFAULT_BASE_IMAGE: &str = "ubuntu:22.04";
@@ -69,32 +75,6 @@ impl Mode {
 pub struct Resources {
     pub volume: Option<String>,
     pub port: u16,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Railway {
-    pub service: String,
-    pub session: String,
-    pub project: Option<String>,
-    pub environment: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Local {
-    pub compose_project: String,
-    pub workdir: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Ssh {
-    pub host: String,
-    pub user: Option<String>,
-    pub port: u16,
-    pub identity_file: Option<String>,
-    pub remote_dir: String,
-    pub container: String,
-    /// OpenSSH `-o` options, in file order (an addition).
-    pub options: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -199,7 +179,7 @@ impl CloudSpec {
             self.repo.branch = branch.to_string();
         }
         if let Some(workspace) = workspace {
-            if let Some(message) = validate::absolute_path_problem("repo.workspace", workspace) {
+            if let Some(message) = reader::absolute_path_problem("repo.workspace", workspace) {
                 return Err(CloudError::new("invalid_spec", message));
             }
             self.repo.workspace = workspace.to_string();
@@ -236,7 +216,7 @@ impl CloudSpec {
             }
         };
         let locations = Locations::index(text);
-        let reader = validate::Reader {
+        let reader = reader::Reader {
             file_name,
             locations: &locations,
         };
@@ -255,36 +235,22 @@ impl CloudSpec {
 
     /// The provider's own section with defaults applied, as the provider receives it.
     pub fn provider_section(&self) -> Json {
-        match self.provider.as_str() {
-            "railway" => json!({
-                "service": self.railway.service,
-                "session": self.railway.session,
-                "project": self.railway.project,
-                "environment": self.railway.environment,
-            }),
-            "local" => match &self.local {
-                Some(local) => {
-                    json!({"compose_project": local.compose_project, "workdir": local.workdir})
-                }
-                None => json!({}),
-            },
-            "ssh" => match &self.ssh {
-                Some(ssh) => json!({
-                    "host": ssh.host,
-                    "user": ssh.user,
-                    "port": ssh.port,
-                    "identity_file": ssh.identity_file,
-                    "remote_dir": ssh.remote_dir,
-                    "container": ssh.container,
-                    "options": ssh.options.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect::<serde_json::Map<String, Json>>(),
-                }),
-                None => json!({}),
-            },
-            other => self
-                .sections
-                .get(other)
-                .cloned()
-                .unwrap_or_else(|| json!({})),
+        let section = match self.provider.as_str() {
+            "railway" => Some(self.railway.section()),
+            "local" => self.local.as_ref().map(Local::section),
+            "ssh" => self.ssh.as_ref().map(Ssh::section),
+            other => self.sections.get(other).cloned(),
+        };
+        section.unwrap_or_else(|| json!({}))
+    }
+
+    /// What the configured provider adds to the deploy directory.
+    pub fn deploy_extras(&self) -> CloudResult<DeployExtras> {
+        let (workspace, port) = (self.repo.workspace.as_str(), self.resources.port);
+        match (self.provider.as_str(), &self.local, &self.ssh) {
+            ("local", Some(local), _) => local.extras(workspace, port),
+            ("ssh", _, Some(ssh)) => ssh.extras(),
+            _ => Ok(DeployExtras::default()),
         }
     }
 
@@ -332,14 +298,14 @@ fn unknown_keys(
     };
     for (key, value) in root {
         let Some(key) = key.as_str() else { continue };
-        if key == provider && !fields::PROVIDERS.contains(&provider) {
+        if key == provider && !providers::NAMES.contains(&provider) {
             continue;
         }
         if !fields::is_known(key) {
             warn(key.to_string());
             continue;
         }
-        let is_block = fields::BLOCKS.iter().any(|(b, _)| *b == key) && key != "agents";
+        let is_block = fields::is_block(key) && key != "agents";
         if let (true, Some(map)) = (is_block, value.as_mapping()) {
             for sub in map.keys().filter_map(Value::as_str) {
                 let path = format!("{key}.{sub}");

@@ -1,220 +1,17 @@
 //! Validation in the reference's order (behaviour.md §3.2): file, provider, repo, codex,
 //! mode, agents, megaplan, resources, railway, local, ssh, auto, chain, extra_repos,
-//! secrets, toolchains, then this tool's additions (image). Messages are the
-//! reference's, prefixed with `<file>:<line>:<column>:` when the node is known.
+//! secrets, toolchains, then this tool's additions (image). One short function per
+//! block; defaults come from the field table.
 
 use yaml_serde::{Mapping, Value};
 
-use super::fields::{AGENTS, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
-use super::locate::Locations;
-use super::{
-    Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Local, Mode, Railway, Repo, Resources, Ssh,
-    Toolchain,
-};
-use crate::error::{CloudError, CloudResult};
+use super::fields::{self, AGENTS, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
+use super::providers::{self, local, railway, ssh};
+use super::reader::{Reader, get, python_repr, python_str, untagged};
+use super::{Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Mode, Repo, Resources, Toolchain};
+use crate::error::CloudResult;
 
-pub(super) struct Reader<'a> {
-    pub file_name: &'a str,
-    pub locations: &'a Locations,
-}
-
-/// The reference's message when `text` cannot be the absolute POSIX path `label` needs.
-pub fn absolute_path_problem(label: &str, text: &str) -> Option<String> {
-    if text.trim().is_empty() {
-        Some(format!("`{label}` must be a non-empty string"))
-    } else if !text.starts_with('/') {
-        Some(format!(
-            "`{label}` must be an absolute POSIX path; got {}",
-            python_repr(text)
-        ))
-    } else {
-        None
-    }
-}
-
-/// Python's `repr` of a string, as the reference's messages show values.
-pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::new();
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `str` of a YAML value (how `f"'{value}'"` renders it).
-fn python_str(value: &Value) -> String {
-    match value {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
-        Value::Sequence(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(python_literal)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Mapping(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{}: {}", python_literal(k), python_literal(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Tagged(tagged) => python_str(&tagged.value),
-    }
-}
-
-fn python_literal(value: &Value) -> String {
-    match value {
-        Value::String(s) => python_repr(s),
-        other => python_str(other),
-    }
-}
-
-fn untagged(value: &Value) -> &Value {
-    match value {
-        Value::Tagged(tagged) => untagged(&tagged.value),
-        other => other,
-    }
-}
-
-impl Reader<'_> {
-    /// An `invalid_spec` error about the node at `path`.
-    pub fn error(&self, path: &str, message: impl Into<String>) -> CloudError {
-        self.error_with_code("invalid_spec", path, message)
-    }
-
-    pub fn error_with_code(
-        &self,
-        code: &str,
-        path: &str,
-        message: impl Into<String>,
-    ) -> CloudError {
-        let message = message.into();
-        let located = match self.locations.nearest(path) {
-            Some((line, column)) => format!("{}:{line}:{column}: {message}", self.file_name),
-            None => message,
-        };
-        CloudError::new(code, located)
-    }
-
-    /// A sub-block: absent or null is empty; anything but a mapping is an error.
-    pub fn mapping<'v>(
-        &self,
-        value: Option<&'v Value>,
-        label: &str,
-    ) -> CloudResult<Option<&'v Mapping>> {
-        match value.map(untagged) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Mapping(map)) => Ok(Some(map)),
-            Some(_) => Err(self.error(label, format!("`{label}` must be a mapping"))),
-        }
-    }
-
-    /// A string: absent or null takes the default, or is "required" without one.
-    pub fn string(
-        &self,
-        value: Option<&Value>,
-        label: &str,
-        default: Option<&str>,
-    ) -> CloudResult<String> {
-        match value.map(untagged) {
-            None | Some(Value::Null) => default
-                .map(str::to_string)
-                .ok_or_else(|| self.error(label, format!("`{label}` is required"))),
-            Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-            Some(_) => Err(self.error(label, format!("`{label}` must be a non-empty string"))),
-        }
-    }
-
-    pub fn optional_string(
-        &self,
-        value: Option<&Value>,
-        label: &str,
-    ) -> CloudResult<Option<String>> {
-        match value.map(untagged) {
-            None | Some(Value::Null) => Ok(None),
-            Some(_) => self.string(value, label, None).map(Some),
-        }
-    }
-
-    /// An absolute POSIX path. An explicit null is "required" even with a default.
-    pub fn absolute_path(
-        &self,
-        value: Option<&Value>,
-        label: &str,
-        default: Option<&str>,
-    ) -> CloudResult<String> {
-        let text = match (value, default) {
-            (None, Some(default)) => default.to_string(),
-            _ => self.string(value, label, None)?,
-        };
-        match absolute_path_problem(label, &text) {
-            Some(message) => Err(self.error(label, message)),
-            None => Ok(text),
-        }
-    }
-
-    fn integer(
-        &self,
-        value: Option<&Value>,
-        label: &str,
-        default: i64,
-        message: &str,
-    ) -> CloudResult<i64> {
-        match value.map(untagged) {
-            None | Some(Value::Null) => Ok(default),
-            // YAML booleans are not integers here (Python's bool-is-int is not copied).
-            Some(Value::Number(n)) if n.is_i64() => Ok(n.as_i64().expect("checked")),
-            Some(_) => Err(self.error(label, message)),
-        }
-    }
-
-    fn enum_value(
-        &self,
-        value: String,
-        label: &str,
-        allowed: &[&str],
-        bare_label: &str,
-    ) -> CloudResult<String> {
-        if allowed.contains(&value.as_str()) {
-            return Ok(value);
-        }
-        Err(self.error(
-            label,
-            format!(
-                "{bare_label} must be one of {}; got {}",
-                allowed.join(", "),
-                python_repr(&value)
-            ),
-        ))
-    }
-}
-
-fn get<'v>(map: Option<&'v Mapping>, key: &str) -> Option<&'v Value> {
-    map.and_then(|m| m.get(key))
-}
+type Root<'a> = Option<&'a Mapping>;
 
 /// Reads every field of a parsed cloud.yaml into a [`CloudSpec`].
 pub(super) fn read(
@@ -223,177 +20,19 @@ pub(super) fn read(
     installed: &dyn Fn(&str) -> bool,
 ) -> CloudResult<CloudSpec> {
     let root = Some(root);
-    let provider = r.string(get(root, "provider"), "provider", Some("railway"))?;
-    let builtin = super::fields::PROVIDERS.contains(&provider.as_str());
-    if provider == "fly" && !installed(&provider) {
-        return Err(r.error_with_code(
-            "future_provider",
-            "provider",
-            format!(
-                "provider {} is reserved for a future release; future providers: fly",
-                python_repr(&provider)
-            ),
-        ));
-    }
-    if !builtin && !installed(&provider) {
-        return Err(r.error(
-            "provider",
-            format!(
-                "provider must be one of railway, local, ssh, fly; got {}",
-                python_repr(&provider)
-            ),
-        ));
-    }
-
-    let repo_map = r.mapping(get(root, "repo"), "repo")?;
-    let repo = Repo {
-        url: r.string(get(repo_map, "url"), "repo.url", None)?,
-        branch: r.string(get(repo_map, "branch"), "repo.branch", Some("main"))?,
-        workspace: r.absolute_path(
-            get(repo_map, "workspace"),
-            "repo.workspace",
-            Some("/workspace/app"),
-        )?,
-    };
-
-    let codex_map = r.mapping(get(root, "codex"), "codex")?;
-    let reasoning = r.string(get(codex_map, "reasoning"), "codex.reasoning", Some("high"))?;
-    let codex = Codex {
-        reasoning: r.enum_value(reasoning, "codex.reasoning", REASONING, "codex.reasoning")?,
-        model: r.string(get(codex_map, "model"), "codex.model", Some("gpt-5.4"))?,
-    };
-
-    let mode = r.string(get(root, "mode"), "mode", Some("idle"))?;
-    let mode = match r.enum_value(mode, "mode", MODES, "mode")?.as_str() {
-        "auto" => Mode::Auto,
-        "chain" => Mode::Chain,
-        _ => Mode::Idle,
-    };
-
+    let provider = read_provider(r, root, installed)?;
+    let repo = read_repo(r, root)?;
+    let codex = read_codex(r, root)?;
+    let mode = read_mode(r, root)?;
     let agents = read_agents(r, get(root, "agents"))?;
-
     let megaplan_map = r.mapping(get(root, "megaplan"), "megaplan")?;
-    let megaplan_ref = r.string(get(megaplan_map, "ref"), "megaplan.ref", Some("main"))?;
-
-    let resources_map = r.mapping(get(root, "resources"), "resources")?;
-    let volume = r.optional_string(get(resources_map, "volume"), "resources.volume")?;
-    let port = r.integer(
-        get(resources_map, "port"),
-        "resources.port",
-        8080,
-        "`resources.port` must be an integer",
-    )?;
-    let port = u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
-        r.error(
-            "resources.port",
-            format!("`resources.port` must be between 1 and 65535; got {port}"),
-        )
-    })?;
-    let resources = Resources { volume, port };
-
-    let railway_map = r.mapping(get(root, "railway"), "railway")?;
-    let railway = Railway {
-        service: r.string(
-            get(railway_map, "service"),
-            "railway.service",
-            Some("agent"),
-        )?,
-        session: r.string(
-            get(railway_map, "session"),
-            "railway.session",
-            Some("agent"),
-        )?,
-        project: r.optional_string(get(railway_map, "project"), "railway.project")?,
-        environment: r.optional_string(get(railway_map, "environment"), "railway.environment")?,
-    };
-
-    let local_map = r.mapping(get(root, "local"), "local")?;
-    let local = if provider == "local" || local_map.is_some_and(|m| !m.is_empty()) {
-        Some(Local {
-            compose_project: r.string(
-                get(local_map, "compose_project"),
-                "local.compose_project",
-                Some("megaplan-cloud"),
-            )?,
-            workdir: r.string(
-                get(local_map, "workdir"),
-                "local.workdir",
-                Some("workspace"),
-            )?,
-        })
-    } else {
-        None
-    };
-
-    let ssh_map = r.mapping(get(root, "ssh"), "ssh")?;
-    let ssh = if provider == "ssh" || ssh_map.is_some_and(|m| !m.is_empty()) {
-        let port = r.integer(
-            get(ssh_map, "port"),
-            "ssh.port",
-            22,
-            "`ssh.port` must be a positive integer",
-        )?;
-        let port = u16::try_from(port)
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| r.error("ssh.port", "`ssh.port` must be a positive integer"))?;
-        Some(Ssh {
-            host: r.string(get(ssh_map, "host"), "ssh.host", None)?,
-            user: r.optional_string(get(ssh_map, "user"), "ssh.user")?,
-            port,
-            identity_file: r.optional_string(get(ssh_map, "identity_file"), "ssh.identity_file")?,
-            remote_dir: r.absolute_path(
-                get(ssh_map, "remote_dir"),
-                "ssh.remote_dir",
-                Some("/tmp/megaplan-cloud"),
-            )?,
-            container: r.string(
-                get(ssh_map, "container"),
-                "ssh.container",
-                Some("megaplan-cloud-agent"),
-            )?,
-            options: read_string_map(r, get(ssh_map, "options"), "ssh.options")?,
-        })
-    } else {
-        None
-    };
-
-    let auto = if mode == Mode::Auto {
-        let map = r.mapping(get(root, "auto"), "auto")?;
-        Some(Auto {
-            plan_name: r.string(get(map, "plan_name"), "auto.plan_name", None)?,
-            idea_file: r.absolute_path(get(map, "idea_file"), "auto.idea_file", None)?,
-            robustness: r.string(get(map, "robustness"), "auto.robustness", Some("standard"))?,
-        })
-    } else {
-        None
-    };
-
-    let chain = if mode == Mode::Chain {
-        let map = r.mapping(get(root, "chain"), "chain")?;
-        Some(Chain {
-            spec: r.absolute_path(get(map, "spec"), "chain.spec", None)?,
-            chain_session: r.optional_string(get(map, "chain_session"), "chain.chain_session")?,
-        })
-    } else {
-        None
-    };
-
-    let extra_repos = read_extra_repos(r, get(root, "extra_repos"))?;
-    let chain_session = r.optional_string(get(root, "chain_session"), "chain_session")?;
-    let secrets = read_secrets(r, get(root, "secrets"))?;
-    let toolchains = read_toolchains(r, get(root, "toolchains"))?;
-
-    let image_map = r.mapping(get(root, "image"), "image")?;
-    let image = Image {
-        base: r.string(
-            get(image_map, "base"),
-            "image.base",
-            Some(super::DEFAULT_BASE_IMAGE),
-        )?,
-        dockerfile: r.optional_string(get(image_map, "dockerfile"), "image.dockerfile")?,
-    };
-
+    let megaplan_ref = r.text(megaplan_map, "megaplan.ref")?;
+    let resources = read_resources(r, root)?;
+    let railway = railway::read(r, root)?;
+    let local = local::read(r, root, &provider)?;
+    let ssh = ssh::read(r, root, &provider)?;
+    let auto = read_auto(r, root, mode)?;
+    let chain = read_chain(r, root, mode)?;
     Ok(CloudSpec {
         path: Default::default(),
         provider,
@@ -408,47 +47,116 @@ pub(super) fn read(
         ssh,
         auto,
         chain,
-        extra_repos,
-        chain_session,
-        secrets,
-        toolchains,
-        image,
+        extra_repos: read_extra_repos(r, get(root, "extra_repos"))?,
+        chain_session: r.optional_string(get(root, "chain_session"), "chain_session")?,
+        secrets: read_secrets(r, get(root, "secrets"))?,
+        toolchains: read_toolchains(r, get(root, "toolchains"))?,
+        image: read_image(r, root)?,
         sections: Default::default(),
     })
 }
 
-/// A mapping of names to scalars, each rendered as text (`ConnectTimeout: 5` → "5").
-fn read_string_map(
+/// A built-in, an installed third-party provider, or `fly` (reserved) when it is not
+/// installed.
+fn read_provider(
     r: &Reader<'_>,
-    value: Option<&Value>,
-    label: &str,
-) -> CloudResult<Vec<(String, String)>> {
-    let Some(map) = r.mapping(value, label)? else {
-        return Ok(Vec::new());
-    };
-    let mut entries = Vec::new();
-    for (key, value) in map {
-        let Some(key) = untagged(key)
-            .as_str()
-            .filter(|k| !k.is_empty() && !k.contains('='))
-        else {
-            return Err(r.error(label, format!("`{label}` keys must be option names")));
-        };
-        let text = match untagged(value) {
-            Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(true) => "yes".into(),
-            Value::Bool(false) => "no".into(),
-            _ => {
-                return Err(r.error(
-                    &format!("{label}.{key}"),
-                    format!("`{label}.{key}` must be a string, number or boolean"),
-                ));
-            }
-        };
-        entries.push((key.to_string(), text));
+    root: Root<'_>,
+    installed: &dyn Fn(&str) -> bool,
+) -> CloudResult<String> {
+    let provider = r.text(root, "provider")?;
+    if provider == "fly" && !installed(&provider) {
+        return Err(r.error_with_code(
+            "future_provider",
+            "provider",
+            format!(
+                "provider {} is reserved for a future release; future providers: fly",
+                python_repr(&provider)
+            ),
+        ));
     }
-    Ok(entries)
+    if !providers::NAMES.contains(&provider.as_str()) && !installed(&provider) {
+        return Err(r.error(
+            "provider",
+            format!(
+                "provider must be one of railway, local, ssh, fly; got {}",
+                python_repr(&provider)
+            ),
+        ));
+    }
+    Ok(provider)
+}
+
+fn read_repo(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Repo> {
+    let map = r.mapping(get(root, "repo"), "repo")?;
+    Ok(Repo {
+        url: r.text(map, "repo.url")?,
+        branch: r.text(map, "repo.branch")?,
+        workspace: r.absolute(map, "repo.workspace")?,
+    })
+}
+
+fn read_codex(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Codex> {
+    let map = r.mapping(get(root, "codex"), "codex")?;
+    let reasoning = r.text(map, "codex.reasoning")?;
+    Ok(Codex {
+        reasoning: r.enum_value(reasoning, "codex.reasoning", REASONING, "codex.reasoning")?,
+        model: r.text(map, "codex.model")?,
+    })
+}
+
+fn read_mode(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Mode> {
+    let mode = r.text(root, "mode")?;
+    Ok(match r.enum_value(mode, "mode", MODES, "mode")?.as_str() {
+        "auto" => Mode::Auto,
+        "chain" => Mode::Chain,
+        _ => Mode::Idle,
+    })
+}
+
+fn read_resources(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Resources> {
+    let map = r.mapping(get(root, "resources"), "resources")?;
+    let volume = r.optional_text(map, "resources.volume")?;
+    let port = r.number(map, "resources.port", "`resources.port` must be an integer")?;
+    let port = u16::try_from(port).ok().filter(|p| *p > 0).ok_or_else(|| {
+        r.error(
+            "resources.port",
+            format!("`resources.port` must be between 1 and 65535; got {port}"),
+        )
+    })?;
+    Ok(Resources { volume, port })
+}
+
+/// `auto:` matters (and is validated) only in mode auto.
+fn read_auto(r: &Reader<'_>, root: Root<'_>, mode: Mode) -> CloudResult<Option<Auto>> {
+    if mode != Mode::Auto {
+        return Ok(None);
+    }
+    let map = r.mapping(get(root, "auto"), "auto")?;
+    Ok(Some(Auto {
+        plan_name: r.text(map, "auto.plan_name")?,
+        idea_file: r.absolute(map, "auto.idea_file")?,
+        robustness: r.text(map, "auto.robustness")?,
+    }))
+}
+
+/// `chain:` matters (and is validated) only in mode chain.
+fn read_chain(r: &Reader<'_>, root: Root<'_>, mode: Mode) -> CloudResult<Option<Chain>> {
+    if mode != Mode::Chain {
+        return Ok(None);
+    }
+    let map = r.mapping(get(root, "chain"), "chain")?;
+    Ok(Some(Chain {
+        spec: r.absolute(map, "chain.spec")?,
+        chain_session: r.optional_text(map, "chain.chain_session")?,
+    }))
+}
+
+fn read_image(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Image> {
+    let map = r.mapping(get(root, "image"), "image")?;
+    Ok(Image {
+        base: r.text(map, "image.base")?,
+        dockerfile: r.optional_text(map, "image.dockerfile")?,
+    })
 }
 
 fn read_agents(r: &Reader<'_>, value: Option<&Value>) -> CloudResult<Vec<(String, String)>> {
@@ -519,7 +227,7 @@ fn read_extra_repos(r: &Reader<'_>, value: Option<&Value>) -> CloudResult<Vec<Ex
                     branch: r.string(
                         get(map, "branch"),
                         &format!("{label}.branch"),
-                        Some("main"),
+                        fields::text_default("repo.branch"),
                     )?,
                     workspace: r.absolute_path(
                         get(map, "workspace"),

@@ -1,27 +1,25 @@
 //! The deploy directory: Dockerfile, entrypoint, health server, railway.toml, the four
-//! wrappers, and for the local provider docker-compose.yaml and the workdir
-//! (behaviour.md §4). Everything is rendered in memory first, so bad input writes
-//! nothing; then each file is written atomically with its mode.
+//! wrappers, and what the configured provider adds (for local: docker-compose.yaml and
+//! the workdir; see `config::providers`). Everything is rendered in memory first, so bad
+//! input writes nothing; then each file is written atomically with its mode.
 
 mod blocks;
-mod render;
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{CloudSpec, Mode, python_repr};
+use crate::config::{CloudSpec, Mode};
 use crate::error::{CloudError, CloudResult};
 use crate::fs::atomic_write;
 use crate::paths::CloudHome;
 use megaplan_cloud_shell::quote;
 
+use crate::template::render;
 pub use blocks::ensure_repo;
-pub use render::render;
 
 const DOCKERFILE: &str = include_str!("../../templates/Dockerfile");
 const ENTRYPOINT: &str = include_str!("../../templates/entrypoint.sh");
 const HEALTHSERVER: &str = include_str!("../../templates/healthserver.py");
 const RAILWAY_TOML: &str = include_str!("../../templates/railway.toml");
-const COMPOSE: &str = include_str!("../../templates/docker-compose.yaml");
 const WRAPPERS: &[(&str, &str)] = &[
     ("mp-run", include_str!("../../templates/wrappers/mp-run")),
     (
@@ -116,23 +114,6 @@ pub fn entrypoint(spec: &CloudSpec) -> CloudResult<String> {
     render(ENTRYPOINT, "entrypoint", &values)
 }
 
-pub fn docker_compose(spec: &CloudSpec) -> CloudResult<Option<String>> {
-    let Some(local) = &spec.local else {
-        return Ok(None);
-    };
-    let port = spec.resources.port;
-    // JSON strings are YAML strings: any workspace or workdir stays literal.
-    let values = [
-        ("WORKSPACE_PATH", toml_string(&spec.repo.workspace)),
-        ("PORT_MAPPING", toml_string(&format!("{port}:{port}"))),
-        (
-            "WORKDIR_MOUNT",
-            toml_string(&format!("./{}:{}", local.workdir, spec.repo.workspace)),
-        ),
-    ];
-    render(COMPOSE, "docker-compose", &values).map(Some)
-}
-
 /// Every file of the deploy directory, rendered.
 pub fn artifacts(spec: &CloudSpec) -> CloudResult<Vec<Artifact>> {
     let file = |path: &str, contents: String, mode: u32| Artifact {
@@ -149,13 +130,8 @@ pub fn artifacts(spec: &CloudSpec) -> CloudResult<Vec<Artifact>> {
     for (name, text) in WRAPPERS {
         files.push(file(&format!("wrappers/{name}"), text.to_string(), 0o755));
     }
-    if let (Some(local), "local") = (&spec.local, spec.provider.as_str()) {
-        inside_deploy_dir(&local.workdir, "local.workdir")?;
-    }
-    if spec.provider == "local"
-        && let Some(compose) = docker_compose(spec)?
-    {
-        files.push(file("docker-compose.yaml", compose, 0o644));
+    for extra in spec.deploy_extras()?.files {
+        files.push(file(extra.path, extra.contents, extra.mode));
     }
     Ok(files)
 }
@@ -179,57 +155,12 @@ impl DeployDir {
     }
 }
 
-/// A single path component taken from cloud.yaml must not climb out of the cloud home.
-fn directory_name(value: &str, label: &str) -> CloudResult<String> {
-    if value.is_empty()
-        || value == "."
-        || value == ".."
-        || value.contains('/')
-        || value.contains('\0')
-    {
-        return Err(CloudError::new(
-            "invalid_spec",
-            format!(
-                "`{label}` cannot name a directory under ~/.megaplan/cloud; got {}",
-                python_repr(value)
-            ),
-        ));
-    }
-    Ok(value.to_string())
-}
-
-/// A relative path that stays inside the deploy directory.
-fn inside_deploy_dir(value: &str, label: &str) -> CloudResult<()> {
-    let path = Path::new(value);
-    if path.is_absolute()
-        || path
-            .components()
-            .any(|c| !matches!(c, std::path::Component::Normal(_)))
-    {
-        return Err(CloudError::new(
-            "invalid_spec",
-            format!(
-                "`{label}` must be a relative path inside the deploy directory; got {}",
-                python_repr(value)
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// The persistent deploy directory of the local and ssh providers, if any.
+/// The provider's persistent deploy directory (local, ssh), if it keeps one.
 pub fn persistent_dir(spec: &CloudSpec, home: &CloudHome) -> CloudResult<Option<PathBuf>> {
-    Ok(match (spec.provider.as_str(), &spec.local, &spec.ssh) {
-        ("local", Some(local), _) => Some(home.root().join(directory_name(
-            &local.compose_project,
-            "local.compose_project",
-        )?)),
-        ("ssh", _, Some(ssh)) => Some(
-            home.root()
-                .join(format!("ssh-{}", directory_name(&ssh.host, "ssh.host")?)),
-        ),
-        _ => None,
-    })
+    Ok(spec
+        .deploy_extras()?
+        .dir_name
+        .map(|name| home.root().join(name)))
 }
 
 /// Renders the deploy directory and writes it. Nothing is written when rendering fails.
@@ -256,12 +187,12 @@ pub fn materialize(spec: &CloudSpec, home: &CloudHome) -> CloudResult<DeployDir>
             file.mode,
         )?;
     }
-    if let (Some(local), "local") = (&spec.local, spec.provider.as_str()) {
-        let workdir = dir.path().join(&local.workdir);
-        std::fs::create_dir_all(&workdir).map_err(|e| {
+    for name in spec.deploy_extras()?.dirs {
+        let extra = dir.path().join(name);
+        std::fs::create_dir_all(&extra).map_err(|e| {
             CloudError::new(
                 "io_error",
-                format!("cannot create {}: {e}", workdir.display()),
+                format!("cannot create {}: {e}", extra.display()),
             )
         })?;
     }

@@ -4,5 +4,6 @@
 
 mod capability;
 mod contract;
+mod layering;
 mod redaction_props;
 mod schema_and_init;

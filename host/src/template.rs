@@ -1,4 +1,4 @@
-//! Templates with `@@NAME@@` placeholders (a form no shell, Dockerfile or YAML syntax
+//! Text templates with `@@NAME@@` placeholders (a form no shell, Dockerfile or YAML syntax
 //! uses), substituted in one pass so a value that happens to contain `@@X@@` is never
 //! substituted again, and checked so no placeholder is left.
 

@@ -1,0 +1,109 @@
+//! The local provider's section of cloud.yaml, and what it adds to the deploy
+//! directory: `docker-compose.yaml`, the bind-mounted workdir, and a persistent
+//! directory named after the Compose project.
+
+use serde_json::{Value as Json, json};
+use yaml_serde::Mapping;
+
+use super::super::fields::DefaultValue::Text;
+use super::super::fields::{Field, Kind, field};
+use super::super::reader::{Reader, get, python_repr};
+use super::{DeployExtras, ExtraFile, directory_name};
+use crate::error::{CloudError, CloudResult};
+
+const COMPOSE: &str = include_str!("../../../templates/docker-compose.yaml");
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Local {
+    pub compose_project: String,
+    pub workdir: String,
+}
+
+pub const FIELDS: &[Field] = &[
+    field(
+        "local.compose_project",
+        Kind::String,
+        Some(Text("megaplan-cloud")),
+        "Docker Compose project name; also names the deploy dir.",
+    ),
+    field(
+        "local.workdir",
+        Kind::String,
+        Some(Text("workspace")),
+        "Directory of the deploy dir bind-mounted at repo.workspace.",
+    ),
+];
+
+/// Read when the provider is local or the section has keys.
+pub(in crate::config) fn read(
+    r: &Reader<'_>,
+    root: Option<&Mapping>,
+    provider: &str,
+) -> CloudResult<Option<Local>> {
+    let map = r.mapping(get(root, "local"), "local")?;
+    if provider != "local" && map.is_none_or(|m| m.is_empty()) {
+        return Ok(None);
+    }
+    Ok(Some(Local {
+        compose_project: r.text(map, "local.compose_project")?,
+        workdir: r.text(map, "local.workdir")?,
+    }))
+}
+
+/// A JSON string is a YAML string: any workspace or workdir stays literal.
+fn yaml_string(value: &str) -> String {
+    Json::String(value.to_string()).to_string()
+}
+
+impl Local {
+    pub fn section(&self) -> Json {
+        json!({"compose_project": self.compose_project, "workdir": self.workdir})
+    }
+
+    /// The compose file for a runner with `workspace` and `port`.
+    pub fn compose_file(&self, workspace: &str, port: u16) -> CloudResult<String> {
+        let values = [
+            ("WORKSPACE_PATH", yaml_string(workspace)),
+            ("PORT_MAPPING", yaml_string(&format!("{port}:{port}"))),
+            (
+                "WORKDIR_MOUNT",
+                yaml_string(&format!("./{}:{workspace}", self.workdir)),
+            ),
+        ];
+        crate::template::render(COMPOSE, "docker-compose", &values)
+    }
+
+    pub(in crate::config) fn extras(
+        &self,
+        workspace: &str,
+        port: u16,
+    ) -> CloudResult<DeployExtras> {
+        inside_deploy_dir(&self.workdir, "local.workdir")?;
+        Ok(DeployExtras {
+            dir_name: Some(directory_name(
+                &self.compose_project,
+                "local.compose_project",
+            )?),
+            files: vec![ExtraFile {
+                path: "docker-compose.yaml",
+                contents: self.compose_file(workspace, port)?,
+                mode: 0o644,
+            }],
+            dirs: vec![self.workdir.clone()],
+        })
+    }
+}
+
+/// A relative path that stays inside the deploy directory.
+fn inside_deploy_dir(value: &str, label: &str) -> CloudResult<()> {
+    if crate::fs::plain_relative_path(value).is_none() {
+        return Err(CloudError::new(
+            "invalid_spec",
+            format!(
+                "`{label}` must be a relative path inside the deploy directory; got {}",
+                python_repr(value)
+            ),
+        ));
+    }
+    Ok(())
+}

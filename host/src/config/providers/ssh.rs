@@ -1,0 +1,116 @@
+//! The ssh provider's section of cloud.yaml, and its persistent deploy directory
+//! (`~/.megaplan/cloud/ssh-<host>/`).
+
+use serde_json::{Map, Value as Json, json};
+use yaml_serde::Mapping;
+
+use super::super::fields::DefaultValue::{Json as JsonText, Number, Text};
+use super::super::fields::{Field, Kind, added, field};
+use super::super::reader::{Reader, get};
+use super::{DeployExtras, directory_name};
+use crate::error::CloudResult;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ssh {
+    pub host: String,
+    pub user: Option<String>,
+    pub port: u16,
+    pub identity_file: Option<String>,
+    pub remote_dir: String,
+    pub container: String,
+    /// OpenSSH `-o` options, in file order (an addition).
+    pub options: Vec<(String, String)>,
+}
+
+pub const FIELDS: &[Field] = &[
+    field(
+        "ssh.host",
+        Kind::String,
+        None,
+        "Docker host reached over SSH. Required for provider ssh.",
+    ),
+    field("ssh.user", Kind::String, None, "SSH user."),
+    field(
+        "ssh.port",
+        Kind::PositiveInteger,
+        Some(Number(22)),
+        "SSH port.",
+    ),
+    field(
+        "ssh.identity_file",
+        Kind::String,
+        None,
+        "Identity file for ssh, scp and rsync (not expanded).",
+    ),
+    field(
+        "ssh.remote_dir",
+        Kind::AbsolutePath,
+        Some(Text("/tmp/megaplan-cloud")),
+        "Remote directory holding the build context and .env.",
+    ),
+    field(
+        "ssh.container",
+        Kind::String,
+        Some(Text("megaplan-cloud-agent")),
+        "Remote container name and image tag.",
+    ),
+    added(
+        "ssh.options",
+        Kind::StringMap,
+        Some(JsonText("{}")),
+        "OpenSSH options (`-o NAME=VALUE`) overriding the defaults BatchMode=yes (non-interactive calls), ConnectTimeout=10, ServerAliveInterval=30, ServerAliveCountMax=3, StrictHostKeyChecking=accept-new.",
+    ),
+];
+
+/// Read when the provider is ssh or the section has keys.
+pub(in crate::config) fn read(
+    r: &Reader<'_>,
+    root: Option<&Mapping>,
+    provider: &str,
+) -> CloudResult<Option<Ssh>> {
+    let map = r.mapping(get(root, "ssh"), "ssh")?;
+    if provider != "ssh" && map.is_none_or(|m| m.is_empty()) {
+        return Ok(None);
+    }
+    let message = "`ssh.port` must be a positive integer";
+    let port = r.number(map, "ssh.port", message)?;
+    let port = u16::try_from(port)
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| r.error("ssh.port", message))?;
+    Ok(Some(Ssh {
+        host: r.text(map, "ssh.host")?,
+        user: r.optional_text(map, "ssh.user")?,
+        port,
+        identity_file: r.optional_text(map, "ssh.identity_file")?,
+        remote_dir: r.absolute(map, "ssh.remote_dir")?,
+        container: r.text(map, "ssh.container")?,
+        options: r.string_map(get(map, "options"), "ssh.options")?,
+    }))
+}
+
+impl Ssh {
+    pub fn section(&self) -> Json {
+        let options: Map<String, Json> = self
+            .options
+            .iter()
+            .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+            .collect();
+        json!({
+            "host": self.host,
+            "user": self.user,
+            "port": self.port,
+            "identity_file": self.identity_file,
+            "remote_dir": self.remote_dir,
+            "container": self.container,
+            "options": options,
+        })
+    }
+
+    pub(in crate::config) fn extras(&self) -> CloudResult<DeployExtras> {
+        Ok(DeployExtras {
+            dir_name: Some(format!("ssh-{}", directory_name(&self.host, "ssh.host")?)),
+            ..DeployExtras::default()
+        })
+    }
+}
