@@ -3,6 +3,8 @@
 //! (budget: < 10 ms and < 20 MiB). A bench binary, not a timed test.
 //! Run: `cargo bench -p megaplan-cloud --bench cli_overhead`.
 
+// A benchmark reports on stdout and fails by panicking.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 // Measuring the real binary means starting it; children are reaped with wait4.
 #![allow(
     clippy::disallowed_methods,

@@ -5,6 +5,8 @@
 //! version` probe, the exec call and the relay.
 //! Run: `cargo bench -p megaplan-cloud --bench exec_local`.
 
+// A benchmark reports on stdout and fails by panicking.
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 // Measuring the real binary means starting it; children are reaped with wait4.
 #![allow(
     clippy::disallowed_methods,

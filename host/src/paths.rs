@@ -53,9 +53,4 @@ impl CloudHome {
     pub fn journal_dir(&self) -> PathBuf {
         self.root.join("journal")
     }
-
-    /// Provider-independent chain markers.
-    pub fn markers_dir(&self) -> PathBuf {
-        self.root.join("markers")
-    }
 }

@@ -1,4 +1,4 @@
-//! Project root and cloud.yaml location, as the reference resolves them (§1.1).
+//! Project root and cloud.yaml location, as the reference resolves them (docs/compatibility.md).
 
 use std::path::{Path, PathBuf};
 

@@ -2,11 +2,11 @@
 //! home, the real binary run in it, and attach driven on a real terminal.
 
 // These helpers drive the real binary, docker and tmux from outside, as an operator does.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use crate::process;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Output, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +23,7 @@ use crate::{TEST_IMAGE, free_port, poll, unique};
 
 /// Fails (never skips) when the offline test image is missing.
 pub fn require_test_image() {
-    let image = Command::new("docker")
+    let image = process::command("docker")
         .args(["image", "inspect", TEST_IMAGE])
         .output()
         .expect("docker runs");
@@ -65,8 +65,8 @@ impl Project {
         self.dir.path().join("home")
     }
 
-    pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(self.bin);
+    pub fn command(&self, args: &[&str]) -> process::Process {
+        let mut cmd = process::command(self.bin);
         cmd.args(args)
             .current_dir(self.path())
             .env("MEGAPLAN_CLOUD_HOME", self.home());
@@ -276,7 +276,10 @@ impl Project {
 }
 
 pub fn tmux(args: &[&str]) -> Output {
-    Command::new("tmux").args(args).output().expect("tmux runs")
+    process::command("tmux")
+        .args(args)
+        .output()
+        .expect("tmux runs")
 }
 
 /// Reads the child's stdout until a line contains `needle` or the deadline passes.
@@ -301,7 +304,7 @@ pub fn read_until(child: &mut Child, needle: &str, deadline: Duration) -> bool {
 
 /// A docker call the tests make themselves (inspecting, cleaning up).
 pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
+    let out = process::command("docker")
         .args(args)
         .output()
         .expect("docker runs");
@@ -319,7 +322,7 @@ impl Sshd {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let keygen = |name: &str| {
-            let status = Command::new("ssh-keygen")
+            let status = process::command("ssh-keygen")
                 .args(["-q", "-t", "ed25519", "-N", "", "-f"])
                 .arg(dir.path().join(name))
                 .status()
@@ -344,7 +347,7 @@ impl Sshd {
             d = dir.path().display()
         );
         std::fs::write(dir.path().join("sshd_config"), config).unwrap();
-        let child = Command::new("/usr/sbin/sshd")
+        let child = process::command("/usr/sbin/sshd")
             .args(["-D", "-e", "-f"])
             .arg(dir.path().join("sshd_config"))
             .stderr(std::fs::File::create(dir.path().join("sshd.log")).unwrap())

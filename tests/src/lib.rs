@@ -1,6 +1,10 @@
 //! Shared helpers for the end-to-end tests.
 
+// Helpers of the test suite: a failed step fails the test that called it.
+#![allow(clippy::unwrap_used)]
+
 pub mod e2e;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,5 +1,5 @@
 //! Every flag, defined once. Actions, flags and defaults follow the reference
-//! (behaviour.md §2), plus `provider`, `completions` and the global modes.
+//! (docs/compatibility.md), plus `provider`, `completions` and the global modes.
 
 use std::path::PathBuf;
 

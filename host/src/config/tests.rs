@@ -1,4 +1,5 @@
-//! Every validation message of behaviour.md §3.2, defaults, locations and warnings.
+//! Every validation message of the reference (docs/configuration.md), defaults,
+//! locations and warnings.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Validation in the reference's order (behaviour.md §3.2): file, provider, repo, codex,
+//! Validation in the reference's order (docs/configuration.md): file, provider, repo, codex,
 //! mode, agents, megaplan, resources, railway, local, ssh, auto, chain, extra_repos,
 //! secrets, toolchains, then this tool's additions (image). One short function per
 //! block; defaults come from the field table.

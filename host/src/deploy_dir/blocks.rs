@@ -5,7 +5,7 @@
 use crate::config::{CloudSpec, Mode, Repo, Toolchain};
 use megaplan_cloud_shell::quote;
 
-/// The built-in toolchain recipes (behaviour.md §3.3).
+/// The built-in toolchain recipes (docs/configuration.md).
 fn recipe(alias: &str) -> Option<&'static str> {
     match alias {
         "rust" => Some(

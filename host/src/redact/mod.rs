@@ -1,7 +1,7 @@
 //! Redaction: nothing secret reaches a terminal, a log, a journal, a cassette or a JSON
 //! document.
 //!
-//! Rules (behaviour.md §6, plus what the most trusted runners do):
+//! Rules (the reference's, plus what the most trusted runners do; docs/architecture.md):
 //! 1. `NAME=value` / `NAME: value` for configured secret names: the value is replaced,
 //!    the name and separator kept.
 //! 2. Literal secret values of at least 8 characters, in every form of [`variants`]

@@ -1,4 +1,5 @@
-//! The single-plan workflows: `status` (§9.1), `resume` (§11.1) and `bootstrap` (§8.9).
+//! The single-plan workflows: `status`, `resume` and `bootstrap`, with the reference's
+//! command lines (docs/compatibility.md).
 
 use serde_json::{Map, Value};
 
@@ -26,7 +27,7 @@ pub fn status(
     if output.status != 0 {
         return Err(runner.failure(&line, &output));
     }
-    // Invalid JSON is the runner's failure, not a crash (decisions.md item 4).
+    // Invalid JSON is the runner's failure, not a crash (docs/compatibility.md).
     match serde_json::from_slice::<Value>(&output.stdout) {
         Ok(Value::Object(payload)) => Ok(Some(payload)),
         Ok(other) => Err(CloudError::new(

@@ -2,6 +2,9 @@
 //! copy of wasmtime). Run one part with a filter, e.g.
 //! `cargo test -p megaplan-cloud --test integration capability`.
 
+// A test binary: its helpers, like its tests, fail by panicking.
+#![allow(clippy::unwrap_used)]
+
 mod capability;
 mod contract;
 mod layering;

@@ -6,8 +6,13 @@
 //! in a target directory of its own, so the nested cargo never waits on the lock of
 //! the build that is running this script.
 
-// Build-time tooling, not the runtime: the process-capability rule does not apply.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+// Build-time tooling, not the runtime: the process-capability rule does not apply, and
+// a build script speaks to cargo on stdout.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    clippy::print_stdout
+)]
 
 use std::env;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The local provider: a runner container on this machine's Docker engine, managed
 //! with docker compose from the persistent deploy directory
-//! `~/.megaplan/cloud/<compose_project>/` (behaviour.md §5.2).
+//! `~/.megaplan/cloud/<compose_project>/` (docs/compatibility.md).
 
 use std::sync::OnceLock;
 

@@ -1,6 +1,6 @@
 //! The railway provider: a hosted runner managed with the Railway CLI as it is today
-//! (v5; behaviour.md §5.1 for what each operation achieves, reference/railway-cli.md
-//! for how). Project, environment and service are always passed explicitly, secret
+//! (v5; docs/providers/railway.md says what each operation achieves and which CLI facts
+//! it relies on). Project, environment and service are always passed explicitly, secret
 //! values travel on stdin, `deploy` waits for the deployment's verdict, and `exec`
 //! reads the remote exit status from a marker because the CLI has been seen to exit 0
 //! without running the command.

@@ -1,5 +1,5 @@
 //! The ssh provider: one long-lived runner container on any Docker host reachable over
-//! SSH (behaviour.md §5.3, with decisions.md's fixes: `ssh -t` for attach, `docker exec
+//! SSH (the reference's command lines, docs/compatibility.md, with its fixes: `ssh -t` for attach, `docker exec
 //! -i` so stdin passes through, the remote `.env` written with mode 0600).
 
 use std::collections::BTreeMap;

@@ -3,10 +3,10 @@
 
 // These tests drive the real binary from outside, as an operator does; the spawning
 // rule is for the product.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use megaplan_cloud_tests::process;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use megaplan_cloud_tests::e2e::Project;
 use megaplan_cloud_tests::{MISCHIEF, changed_copy};
@@ -318,7 +318,7 @@ fn a_missing_required_cli_is_provider_unavailable() {
         "provider: local\nrepo: {url: https://example.com/app.git}\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+    let out = process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
         .args(["exec", "pwd"])
         .current_dir(sandbox.project())
         .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
@@ -352,7 +352,7 @@ fn an_interrupt_stops_the_commands_megaplan_cloud_started() {
         format!("sleep 60 & echo $! > {}\nwait\n", pidfile.display()),
     )
     .unwrap();
-    let mut cli = Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+    let mut cli = process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
         .args(["exec", &format!("run sh {}", script.display())])
         .current_dir(sandbox.project())
         .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
@@ -367,7 +367,7 @@ fn an_interrupt_stops_the_commands_megaplan_cloud_started() {
     })
     .expect("the command started");
     let grandchild = grandchild.trim().to_string();
-    let status = Command::new("kill")
+    let status = process::command("kill")
         .args(["-INT", &cli.id().to_string()])
         .status()
         .unwrap();

@@ -3,16 +3,16 @@
 //! no runner for that).
 
 // These tests drive the real binary from outside, as an operator does.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use megaplan_cloud_tests::process;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use megaplan_cloud_tests::MISCHIEF;
 use serde_json::Value;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+    process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
         .args(args)
         .current_dir(dir)
         .env("MEGAPLAN_CLOUD_HOME", dir.join("home"))

@@ -5,7 +5,6 @@
 //! tests/image/build-test-image.sh (`.ci/run` runs it).
 
 // These tests drive the real binary and docker from outside, as an operator does.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use megaplan_cloud_tests::e2e::{Project, docker, require_test_image};
 use megaplan_cloud_tests::{TEST_IMAGE, free_port, unique};

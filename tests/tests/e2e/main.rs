@@ -3,6 +3,9 @@
 //! and eight links per build. Run one part with a filter, e.g.
 //! `cargo test -p megaplan-cloud-tests local_e2e`.
 
+// A test binary: its helpers, like its tests, fail by panicking.
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod config_cli;
 mod hostile;

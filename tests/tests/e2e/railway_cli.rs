@@ -4,24 +4,24 @@
 //! `railway volume delete <name>`, are rejected.
 
 // Checking command lines means running the real railway binary.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use megaplan_cloud_tests::process;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// `$RAILWAY_BIN`, else the copy tests/setup.sh builds, else `railway` on PATH.
 fn railway() -> PathBuf {
-    if let Some(bin) = std::env::var_os("RAILWAY_BIN") {
+    if let Some(bin) = process::env_var("RAILWAY_BIN") {
         return bin.into();
     }
-    let home = std::env::var_os("HOME")
+    let home = process::env_var("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
     let cached = home.join(".cache/megaplan-cloud/railway/bin/railway");
     if cached.is_file() {
         return cached;
     }
-    let on_path = Command::new("sh")
+    let on_path = process::command("sh")
         .args(["-c", "command -v railway"])
         .output()
         .unwrap();
@@ -47,7 +47,7 @@ fn parses(args: &[String]) -> (bool, String) {
         }
     }
     let home = tempfile::tempdir().unwrap();
-    let out = Command::new(railway())
+    let out = process::command(railway())
         .args(&checked)
         .env("HOME", home.path())
         .env("CI", "true")
@@ -118,7 +118,10 @@ fn the_check_rejects_what_the_cli_rejects() {
 
 #[test]
 fn the_installed_cli_meets_the_minimum_version() {
-    let out = Command::new(railway()).arg("--version").output().unwrap();
+    let out = process::command(railway())
+        .arg("--version")
+        .output()
+        .unwrap();
     let version = String::from_utf8_lossy(&out.stdout);
     let numbers: Vec<u32> = version
         .split_whitespace()

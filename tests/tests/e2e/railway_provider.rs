@@ -5,8 +5,8 @@
 //! CLI silently dropped is an error.
 
 // The stand-in CLI is a real program the tests set up; RECORD_TRANSCRIPTS is read here.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use megaplan_cloud_tests::process;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,7 +31,7 @@ const CLOUD_YAML: &str = "provider: railway\nrepo: {url: https://example.com/app
     resources: {volume: agent-volume}\nrailway: {project: proj-1, environment: production, service: agent}\n";
 
 fn recording() -> bool {
-    std::env::var_os("RECORD_TRANSCRIPTS").is_some()
+    process::env_var("RECORD_TRANSCRIPTS").is_some()
 }
 
 /// A bin directory with the stand-in `railway` and `docker`, and its state directory.
@@ -326,7 +326,7 @@ fn doctor_reports_version_and_login_through_the_cli() {
     std::fs::write(project.path().join("cloud.yaml"), CLOUD_YAML).unwrap();
     let path = format!("{}:/usr/bin:/bin", fake.dir.path().join("bin").display());
     let doctor = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_mpc-e2e"))
+        process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
             .arg("doctor")
             .current_dir(project.path())
             .env("MEGAPLAN_CLOUD_HOME", project.path().join("home"))

@@ -2,7 +2,6 @@
 //! snapshot), error messages, JSON documents, the journal and cassettes.
 
 // These tests drive the real binary from outside, as an operator does.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

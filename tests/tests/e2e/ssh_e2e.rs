@@ -4,7 +4,6 @@
 //! with rsync absent (the `scp -r` fallback).
 
 // These tests drive sshd, ssh-keygen, the real binary and docker, as an operator does.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::path::{Path, PathBuf};
 

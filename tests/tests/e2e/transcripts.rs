@@ -6,8 +6,8 @@
 //! machine's Docker engine and a real sshd.
 
 // Recording drives docker and sshd; RECORD_TRANSCRIPTS is read here.
-#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
+use megaplan_cloud_tests::process;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +34,7 @@ const HOSTILE_LINE: &str = r#"printf '%s|' "a b" 'it'"'"'s' '$(id)' "$(echo sub)
 const HOSTILE_PATH: &str = "/workspace/app/dir with space/q'uote $(x).bin";
 
 fn recording() -> bool {
-    std::env::var_os("RECORD_TRANSCRIPTS").is_some()
+    process::env_var("RECORD_TRANSCRIPTS").is_some()
 }
 
 fn transcript(name: &str) -> PathBuf {

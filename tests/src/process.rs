@@ -1,0 +1,21 @@
+//! The one place the tests start programs and read the environment themselves (the
+//! lint configuration keeps `std::process::Command` and `std::env::var*` inside the
+//! host's capability and environment modules; tests drive real programs, so they get
+//! this single, stated exception).
+
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)]
+
+use std::ffi::{OsStr, OsString};
+
+/// A program the test runs directly.
+pub type Process = std::process::Command;
+
+/// `program` ready to be given arguments and run.
+pub fn command(program: impl AsRef<OsStr>) -> Process {
+    std::process::Command::new(program)
+}
+
+/// An environment variable of the test run (`RECORD_TRANSCRIPTS`, `RAILWAY_BIN`, ...).
+pub fn env_var(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
+}
