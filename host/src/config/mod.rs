@@ -7,6 +7,7 @@ pub mod fields;
 mod locate;
 pub mod providers;
 mod reader;
+pub mod schema;
 mod validate;
 
 use std::path::{Path, PathBuf};

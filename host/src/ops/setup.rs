@@ -26,5 +26,5 @@ pub fn init(ctx: &Context, force: bool) -> CloudResult<PathBuf> {
 
 /// The JSON Schema of cloud.yaml.
 pub fn schema() -> serde_json::Value {
-    crate::config::fields::schema()
+    crate::config::schema::schema()
 }

@@ -5,91 +5,25 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
 use wasmtime::Store;
 
 use super::bindings::ProviderWorld;
 use super::bindings::megaplan::cloud::types as wit;
+use super::convert;
+use super::description::{
+    Check, LogSource, OpContext, ProviderDescription, VolumeAction, validate,
+};
 use super::host_state::HostState;
-use super::{contract, convert};
 use crate::capability::{
     Caller, Capability, CommandSpec, DeployDirMount, Output, ProgramPolicy, StdinSpec, Trust,
-    policy,
 };
 use crate::error::{CloudError, CloudResult};
-
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct ProgramDecl {
-    pub name: String,
-    pub install_hint: String,
-    pub required: bool,
-}
-
-/// Optional abilities a provider declares.
-#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum Feature {
-    /// `attach --session NAME` selects a named remote session.
-    NamedSessions,
-    /// The provider manages a persistent volume.
-    Volumes,
-    /// `exec` runs remote commands (the workflows depend on it).
-    RemoteExec,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct ProviderDescription {
-    pub name: String,
-    pub version: String,
-    pub contract_version: String,
-    pub programs: Vec<ProgramDecl>,
-    pub features: Vec<Feature>,
-    pub summary: String,
-}
-
-impl ProviderDescription {
-    pub fn has_feature(&self, feature: Feature) -> bool {
-        self.features.contains(&feature)
-    }
-}
-
-/// One line of a `doctor` report.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Check {
-    pub name: String,
-    pub ok: bool,
-    pub detail: String,
-}
-
-/// What `volume` should do with `resources.volume`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VolumeAction {
-    Ensure,
-    Remove,
-}
 
 /// What the host knows of a component before it has described itself.
 pub(super) struct Identity {
     pub sha256: String,
     pub trust: Trust,
     pub deploy_dir: Option<DeployDirMount>,
-}
-
-/// What an operation is told, on the host's side. Contains no secret values.
-#[derive(Clone, Debug, Default)]
-pub struct OpContext {
-    pub config: serde_json::Value,
-    pub workspace: String,
-    pub port: u16,
-    pub volume: Option<String>,
-    pub secret_names: Vec<String>,
-    pub unset_secrets: Vec<String>,
-    pub session: Option<String>,
-}
-
-pub enum LogSource {
-    Streamed(CommandSpec),
-    Captured(Vec<u8>),
 }
 
 pub struct ProviderInstance {
@@ -99,25 +33,6 @@ pub struct ProviderInstance {
     /// Set once `describe` has returned; the store holds the same.
     caller: Caller,
     retired: Option<String>,
-}
-
-fn describe_features(features: wit::Features) -> Vec<Feature> {
-    [
-        (wit::Features::NAMED_SESSIONS, Feature::NamedSessions),
-        (wit::Features::VOLUMES, Feature::Volumes),
-        (wit::Features::REMOTE_EXEC, Feature::RemoteExec),
-    ]
-    .into_iter()
-    .filter(|(flag, _)| features.contains(*flag))
-    .map(|(_, feature)| feature)
-    .collect()
-}
-
-fn valid_provider_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        && name.len() <= 64
 }
 
 impl ProviderInstance {
@@ -379,49 +294,4 @@ fn panic_message(stderr: &str) -> Option<String> {
     lines.find(|line| line.contains("panicked at"))?;
     let message = lines.next()?.trim();
     (!message.is_empty()).then(|| message.to_string())
-}
-
-fn validate(raw: wit::Description) -> CloudResult<ProviderDescription> {
-    if !valid_provider_name(&raw.name) {
-        return Err(CloudError::new(
-            "invalid_provider",
-            format!(
-                "provider name {:?} is invalid: use lowercase letters, digits, '-' or '_', starting with a letter",
-                raw.name
-            ),
-        ));
-    }
-    if !contract::compatible(contract::VERSION, &raw.contract_version) {
-        return Err(contract::incompatible(
-            &format!("provider '{}' (by its describe())", raw.name),
-            &raw.contract_version,
-        ));
-    }
-    for program in &raw.programs {
-        if !policy::is_bare_program_name(&program.name) {
-            return Err(CloudError::new(
-                "invalid_provider",
-                format!(
-                    "provider '{}' declares program {:?}: programs must be bare names looked up on PATH",
-                    raw.name, program.name
-                ),
-            ));
-        }
-    }
-    Ok(ProviderDescription {
-        features: describe_features(raw.features),
-        programs: raw
-            .programs
-            .into_iter()
-            .map(|p| ProgramDecl {
-                name: p.name,
-                install_hint: p.install_hint,
-                required: p.required,
-            })
-            .collect(),
-        name: raw.name,
-        version: raw.version,
-        contract_version: raw.contract_version,
-        summary: raw.summary,
-    })
 }

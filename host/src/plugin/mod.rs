@@ -11,6 +11,7 @@ mod bindings;
 mod cache;
 pub mod contract;
 mod convert;
+mod description;
 mod host_state;
 mod instance;
 pub mod registry;
@@ -25,10 +26,10 @@ use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 pub use cache::{Origin, sha256_hex};
-pub use instance::{
-    Check, Feature, LogSource, OpContext, ProgramDecl, ProviderDescription, ProviderInstance,
-    VolumeAction,
+pub use description::{
+    Check, Feature, LogSource, OpContext, ProgramDecl, ProviderDescription, VolumeAction,
 };
+pub use instance::ProviderInstance;
 
 use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};

@@ -1,6 +1,7 @@
 //! The committed JSON Schema matches the code, and the `init` template loads.
 
-use megaplan_cloud::config::fields::{all, schema};
+use megaplan_cloud::config::fields::all;
+use megaplan_cloud::config::schema::schema;
 use megaplan_cloud::config::{CloudSpec, Mode};
 use megaplan_cloud::json::to_python_json;
 use megaplan_cloud::ops::CLOUD_YAML_TEMPLATE;

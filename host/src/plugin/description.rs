@@ -1,0 +1,143 @@
+//! What the host knows of a provider and tells it, in the host's own types: the checked
+//! description, doctor checks, the operation context, log sources. Nothing here is a
+//! generated binding, so the rest of the host is tested without wasm.
+
+use serde::Serialize;
+
+use super::bindings::megaplan::cloud::types as wit;
+use super::contract;
+use crate::capability::{CommandSpec, policy};
+use crate::error::{CloudError, CloudResult};
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProgramDecl {
+    pub name: String,
+    pub install_hint: String,
+    pub required: bool,
+}
+
+/// Optional abilities a provider declares.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Feature {
+    /// `attach --session NAME` selects a named remote session.
+    NamedSessions,
+    /// The provider manages a persistent volume.
+    Volumes,
+    /// `exec` runs remote commands (the workflows depend on it).
+    RemoteExec,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProviderDescription {
+    pub name: String,
+    pub version: String,
+    pub contract_version: String,
+    pub programs: Vec<ProgramDecl>,
+    pub features: Vec<Feature>,
+    pub summary: String,
+}
+
+impl ProviderDescription {
+    pub fn has_feature(&self, feature: Feature) -> bool {
+        self.features.contains(&feature)
+    }
+}
+
+/// One line of a `doctor` report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Check {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// What `volume` should do with `resources.volume`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VolumeAction {
+    Ensure,
+    Remove,
+}
+
+/// What an operation is told, on the host's side. Contains no secret values.
+#[derive(Clone, Debug, Default)]
+pub struct OpContext {
+    pub config: serde_json::Value,
+    pub workspace: String,
+    pub port: u16,
+    pub volume: Option<String>,
+    pub secret_names: Vec<String>,
+    pub unset_secrets: Vec<String>,
+    pub session: Option<String>,
+}
+
+pub enum LogSource {
+    Streamed(CommandSpec),
+    Captured(Vec<u8>),
+}
+
+fn describe_features(features: wit::Features) -> Vec<Feature> {
+    [
+        (wit::Features::NAMED_SESSIONS, Feature::NamedSessions),
+        (wit::Features::VOLUMES, Feature::Volumes),
+        (wit::Features::REMOTE_EXEC, Feature::RemoteExec),
+    ]
+    .into_iter()
+    .filter(|(flag, _)| features.contains(*flag))
+    .map(|(_, feature)| feature)
+    .collect()
+}
+
+fn valid_provider_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name.len() <= 64
+}
+
+/// The component's description, checked: a valid name, a compatible contract, bare
+/// program names.
+pub(super) fn validate(raw: wit::Description) -> CloudResult<ProviderDescription> {
+    if !valid_provider_name(&raw.name) {
+        return Err(CloudError::new(
+            "invalid_provider",
+            format!(
+                "provider name {:?} is invalid: use lowercase letters, digits, '-' or '_', starting with a letter",
+                raw.name
+            ),
+        ));
+    }
+    if !contract::compatible(contract::VERSION, &raw.contract_version) {
+        return Err(contract::incompatible(
+            &format!("provider '{}' (by its describe())", raw.name),
+            &raw.contract_version,
+        ));
+    }
+    for program in &raw.programs {
+        if !policy::is_bare_program_name(&program.name) {
+            return Err(CloudError::new(
+                "invalid_provider",
+                format!(
+                    "provider '{}' declares program {:?}: programs must be bare names looked up on PATH",
+                    raw.name, program.name
+                ),
+            ));
+        }
+    }
+    Ok(ProviderDescription {
+        features: describe_features(raw.features),
+        programs: raw
+            .programs
+            .into_iter()
+            .map(|p| ProgramDecl {
+                name: p.name,
+                install_hint: p.install_hint,
+                required: p.required,
+            })
+            .collect(),
+        name: raw.name,
+        version: raw.version,
+        contract_version: raw.contract_version,
+        summary: raw.summary,
+    })
+}
