@@ -236,23 +236,14 @@ impl CloudSpec {
 
     /// The provider's own section with defaults applied, as the provider receives it.
     pub fn provider_section(&self) -> Json {
-        let section = match self.provider.as_str() {
-            "railway" => Some(self.railway.section()),
-            "local" => self.local.as_ref().map(Local::section),
-            "ssh" => self.ssh.as_ref().map(Ssh::section),
-            other => self.sections.get(other).cloned(),
-        };
-        section.unwrap_or_else(|| json!({}))
+        providers::section_of(self)
+            .or_else(|| self.sections.get(&self.provider).cloned())
+            .unwrap_or_else(|| json!({}))
     }
 
     /// What the configured provider adds to the deploy directory.
     pub fn deploy_extras(&self) -> CloudResult<DeployExtras> {
-        let (workspace, port) = (self.repo.workspace.as_str(), self.resources.port);
-        match (self.provider.as_str(), &self.local, &self.ssh) {
-            ("local", Some(local), _) => local.extras(workspace, port),
-            ("ssh", _, Some(ssh)) => ssh.extras(),
-            _ => Ok(DeployExtras::default()),
-        }
+        providers::extras_of(self)
     }
 
     /// The agent for each phase: `agents.<phase>`, else `agents.default`, else the

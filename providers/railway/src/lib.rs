@@ -5,132 +5,19 @@
 //! reads the remote exit status from a marker because the CLI has been seen to exit 0
 //! without running the command.
 
+mod remote;
 mod version;
 
-use std::sync::OnceLock;
-
 use megaplan_cloud_sdk::prelude::*;
-use serde::Deserialize;
+use remote::{Config, railway_cmd};
 use sha2::{Digest, Sha256};
 
 pub struct Railway;
 
 const RAILWAY_HINT: &str = "https://docs.railway.app/develop/cli";
 const DOCKER_HINT: &str = "https://docs.docker.com/get-docker/";
-/// Printed after the remote command; its absence means the command never ran.
-const RC_MARKER: &str = "__MEGAPLAN_RC=";
 /// The runner's entrypoint copies everything the container prints here.
 const RUNNER_LOG: &str = "/var/log/entrypoint.log";
-
-#[derive(Deserialize)]
-struct Config {
-    service: String,
-    session: String,
-    project: Option<String>,
-    environment: Option<String>,
-}
-
-impl Config {
-    fn read(ctx: &Context) -> Result<Self, ProviderError> {
-        let config: Config = parse_config(ctx, "railway")?;
-        if config.project.is_some() && config.environment.is_none() {
-            return Err(error(
-                ErrorKind::InvalidConfig,
-                "`railway.environment` is required when `railway.project` is set (the Railway CLI refuses --project without --environment)",
-            ));
-        }
-        Ok(config)
-    }
-
-    /// `-p P -e E -s S` for whatever is configured.
-    fn target(&self, with_service: bool) -> Vec<String> {
-        let mut flags = Vec::new();
-        if let Some(project) = &self.project {
-            flags.extend(["-p".to_string(), project.clone()]);
-        }
-        if let Some(environment) = &self.environment {
-            flags.extend(["-e".to_string(), environment.clone()]);
-        }
-        if with_service {
-            flags.extend(["-s".to_string(), self.service.clone()]);
-        }
-        flags
-    }
-
-    /// `railway <words>` with reproducible automation settings and the CLI version
-    /// checked once per run.
-    fn railway(&self, words: &[&str]) -> Result<Cmd, ProviderError> {
-        require_supported_cli()?;
-        Ok(railway_cmd().args(words.iter().copied()))
-    }
-
-    /// `railway ssh -p P -e E -s S -- '<script>; printf <marker>'`.
-    fn ssh(&self, script: &str) -> Result<Cmd, ProviderError> {
-        let remote = format!("{script}; printf '\\n{RC_MARKER}%s\\n' \"$?\"");
-        Ok(self
-            .railway(&["ssh"])?
-            .args(self.target(true))
-            .arg("--")
-            .arg(remote))
-    }
-
-    /// Runs a shell line in the runner and returns its output with the real status.
-    fn run_remote(&self, line: &str, input: Stdin, binary: bool) -> Result<Output, ProviderError> {
-        let mut cmd = self.ssh(&format!("bash -lc {}", quote(line)))?.stdin(input);
-        if binary {
-            cmd = cmd.binary_output();
-        }
-        let out = cmd.run()?;
-        strip_marker(out)
-    }
-}
-
-fn railway_cmd() -> Cmd {
-    Cmd::new("railway")
-        .env("CI", "true")
-        .env("RAILWAY_NO_AUTO_UPDATE", "1")
-        .env("NO_COLOR", "1")
-}
-
-/// Refuses CLIs older than the command lines need (asked once per run).
-fn require_supported_cli() -> Result<(), ProviderError> {
-    static CHECKED: OnceLock<Result<(), ProviderError>> = OnceLock::new();
-    CHECKED
-        .get_or_init(|| {
-            let out = railway_cmd().arg("--version").run_ok()?;
-            version::check(&out.stdout_text()).map(drop)
-        })
-        .clone()
-}
-
-/// Takes the exit-status marker off the end of stdout; without it the command did
-/// not run, whatever the CLI's own status says.
-fn strip_marker(mut out: Output) -> Result<Output, ProviderError> {
-    let text = &out.stdout;
-    let marker = format!("\n{RC_MARKER}").into_bytes();
-    let Some(at) = text
-        .windows(marker.len())
-        .rposition(|w| w == marker.as_slice())
-    else {
-        let detail = out.stderr_text();
-        return Err(failed(format!(
-            "railway ssh exited (status {}) without running the command: {}",
-            out.status,
-            if detail.trim().is_empty() {
-                "no output"
-            } else {
-                detail.trim()
-            }
-        )));
-    };
-    let status = String::from_utf8_lossy(&text[at + marker.len()..])
-        .trim()
-        .parse::<i32>()
-        .map_err(|_| failed("railway ssh returned an unreadable exit-status marker"))?;
-    out.stdout.truncate(at);
-    out.status = status;
-    Ok(out)
-}
 
 impl ProviderImpl for Railway {
     fn describe() -> Description {
@@ -445,49 +332,4 @@ fn service_listed(json: &str, service: &str) -> bool {
 megaplan_cloud_sdk::export!(Railway);
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn output(stdout: &[u8], status: i32) -> Output {
-        Output {
-            status,
-            stdout: stdout.to_vec(),
-            stderr: b"ssh noise".to_vec(),
-            truncated: false,
-        }
-    }
-
-    #[test]
-    fn the_marker_gives_the_real_status_and_exact_output() {
-        let out = strip_marker(output(b"hello\n\n__MEGAPLAN_RC=3\n", 0)).unwrap();
-        assert_eq!(
-            (out.stdout.as_slice(), out.status),
-            (b"hello\n".as_slice(), 3)
-        );
-        let out = strip_marker(output(b"no newline\n__MEGAPLAN_RC=0\n", 0)).unwrap();
-        assert_eq!(out.stdout, b"no newline");
-    }
-
-    #[test]
-    fn a_missing_marker_is_a_failure_even_with_status_0() {
-        let err = strip_marker(output(b"", 0)).unwrap_err();
-        assert_eq!(err.kind, ErrorKind::Failed);
-        assert!(
-            err.message.contains("without running the command"),
-            "{}",
-            err.message
-        );
-    }
-
-    #[test]
-    fn service_lists_in_every_shape() {
-        assert!(service_listed(r#"[{"id":"1","name":"agent"}]"#, "agent"));
-        assert!(service_listed(
-            r#"{"services":[{"name":"agent"}]}"#,
-            "agent"
-        ));
-        assert!(service_listed(r#"["web","agent"]"#, "agent"));
-        assert!(!service_listed(r#"[{"name":"agent-old"}]"#, "agent"));
-        assert!(!service_listed("not json", "agent"));
-    }
-}
+mod tests;

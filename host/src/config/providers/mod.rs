@@ -6,6 +6,7 @@ pub mod local;
 pub mod railway;
 pub mod ssh;
 
+use super::CloudSpec;
 use super::fields::Field;
 use super::reader::python_repr;
 use crate::error::{CloudError, CloudResult};
@@ -26,6 +27,27 @@ pub fn fields() -> impl Iterator<Item = &'static Field> {
         .iter()
         .chain(local::FIELDS)
         .chain(ssh::FIELDS)
+}
+
+/// The configured built-in's section as its provider receives it; `None` for a
+/// third-party provider (whose section is passed as written).
+pub fn section_of(spec: &CloudSpec) -> Option<serde_json::Value> {
+    match spec.provider.as_str() {
+        "railway" => Some(spec.railway.section()),
+        "local" => spec.local.as_ref().map(local::Local::section),
+        "ssh" => spec.ssh.as_ref().map(ssh::Ssh::section),
+        _ => None,
+    }
+}
+
+/// What the configured provider adds to the deploy directory.
+pub fn extras_of(spec: &CloudSpec) -> CloudResult<DeployExtras> {
+    let (workspace, port) = (spec.repo.workspace.as_str(), spec.resources.port);
+    match (spec.provider.as_str(), &spec.local, &spec.ssh) {
+        ("local", Some(local), _) => local.extras(workspace, port),
+        ("ssh", _, Some(ssh)) => ssh.extras(),
+        _ => Ok(DeployExtras::default()),
+    }
 }
 
 /// One file a provider adds to the deploy directory.
