@@ -44,6 +44,43 @@ pub fn search_path() -> Option<OsString> {
     std::env::var_os("PATH")
 }
 
+/// What every child process inherits from the operator's environment: the programs'
+/// search path and home, locale and terminal, the SSH agent and the Docker endpoint as
+/// the operator set them. Nothing else rides along (no secrets, no `LD_PRELOAD`, no
+/// `NODE_OPTIONS`, `BASH_ENV`, `GIT_SSH_COMMAND`, ...).
+pub const CHILD_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "TZ",
+    "TMPDIR",
+    "SSH_AUTH_SOCK",
+    "DOCKER_HOST",
+    "DOCKER_CONFIG",
+    "DOCKER_CONTEXT",
+    "DOCKER_CERT_PATH",
+    "DOCKER_TLS_VERIFY",
+    "XDG_RUNTIME_DIR",
+];
+
+/// The operator's values of [`CHILD_ENV`], every `LC_*`, and `extra` names.
+pub fn child_environment<'a>(extra: impl Iterator<Item = &'a str>) -> Vec<(OsString, OsString)> {
+    let mut wanted: Vec<String> = CHILD_ENV.iter().map(|k| k.to_string()).collect();
+    wanted.extend(extra.map(str::to_string));
+    std::env::vars_os()
+        .filter(|(key, _)| {
+            key.to_str()
+                .is_some_and(|key| wanted.iter().any(|w| w == key) || key.starts_with("LC_"))
+        })
+        .collect()
+}
+
 /// The local value of a secret, or `None` when unset or not valid UTF-8.
 pub fn secret_value(name: &str) -> Option<String> {
     std::env::var(name).ok()

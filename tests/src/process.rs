@@ -19,3 +19,10 @@ pub fn command(program: impl AsRef<OsStr>) -> Process {
 pub fn env_var(name: &str) -> Option<OsString> {
     std::env::var_os(name)
 }
+
+/// Every environment variable of the test run, as text.
+pub fn env_vars() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}

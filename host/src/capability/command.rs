@@ -117,50 +117,42 @@ pub struct Caller {
     pub sha256: String,
     pub policy: ProgramPolicy,
     pub deploy_dir: Option<DeployDirMount>,
+    /// The contract operation being served (`exec`, `read-file`, ...); some command
+    /// forms are allowed only in one of them.
+    pub operation: &'static str,
 }
 
-/// How an operation sees the provider's deploy directory: always by its host path (for
-/// command arguments), and inside the component too when the operation mounted it.
+/// The provider's deploy directory for one operation: always its host path (for
+/// command arguments and working directories); and, when this operation rendered it,
+/// the right to have the host write env files into it. The component itself never
+/// opens it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployDirMount {
     pub host: PathBuf,
-    /// Where the component sees it (pre-opened), when this operation mounts it.
-    pub guest: Option<PathBuf>,
+    /// This operation rendered it (build, deploy): `files` may write into it.
+    pub rendered: bool,
 }
 
 impl DeployDirMount {
-    /// The directory's path only, for command arguments; the component cannot open it.
+    /// The directory's path only, for command arguments.
     pub fn path_only(host: impl Into<PathBuf>) -> Self {
         DeployDirMount {
             host: host.into(),
-            guest: None,
+            rendered: false,
         }
     }
 
-    /// The directory pre-opened inside the component at `guest`.
-    pub fn mounted(host: impl Into<PathBuf>, guest: impl Into<PathBuf>) -> Self {
+    /// A directory this operation rendered.
+    pub fn rendered(host: impl Into<PathBuf>) -> Self {
         DeployDirMount {
             host: host.into(),
-            guest: Some(guest.into()),
+            rendered: true,
         }
     }
 
-    /// The host directory, when the component can see it.
-    pub fn mounted_host(&self) -> Option<&Path> {
-        self.guest.as_ref().map(|_| self.host.as_path())
-    }
-}
-
-impl Caller {
-    /// Translates a working directory given in the component's view of the deploy dir.
-    pub(super) fn host_cwd(&self, cwd: &Path) -> PathBuf {
-        if let Some(dir) = &self.deploy_dir
-            && let Some(guest) = &dir.guest
-            && let Ok(rest) = cwd.strip_prefix(guest)
-        {
-            return dir.host.join(rest);
-        }
-        cwd.to_path_buf()
+    /// The host directory, when the host may write into it for the provider.
+    pub fn writable(&self) -> Option<&Path> {
+        self.rendered.then_some(self.host.as_path())
     }
 }
 

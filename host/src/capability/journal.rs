@@ -52,6 +52,12 @@ impl JournalEntry {
             "env_keys".into(),
             json!(cmd.env.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>()),
         );
+        let env: Map<String, Value> = cmd
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(redact(v))))
+            .collect();
+        fields.insert("env".into(), Value::Object(env));
         fields.insert(
             "stdin".into(),
             stdin::record(&cmd.stdin, &settings.redactor),

@@ -20,6 +20,7 @@ mod journal;
 pub mod log;
 pub mod policy;
 pub mod process;
+mod rules;
 mod spawn;
 mod stdin;
 

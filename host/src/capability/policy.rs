@@ -19,12 +19,53 @@ pub enum Trust {
 pub struct ProgramPolicy {
     /// Declared program name → install hint.
     declared: BTreeMap<String, String>,
+    /// Environment variables the provider declared it sets on its commands.
+    env: BTreeSet<String>,
     trust: Trust,
 }
 
 impl ProgramPolicy {
     pub fn new(declared: BTreeMap<String, String>, trust: Trust) -> Self {
-        ProgramPolicy { declared, trust }
+        ProgramPolicy {
+            declared,
+            env: BTreeSet::new(),
+            trust,
+        }
+    }
+
+    /// The same policy with these declared environment variables.
+    pub fn with_env(mut self, env: impl IntoIterator<Item = String>) -> Self {
+        self.env = env.into_iter().collect();
+        self
+    }
+
+    /// Declared variables that pass through from the operator's environment when the
+    /// command does not set them: only a built-in's (a third-party component gets none,
+    /// so it cannot read, say, a cloud token through a granted `cat /proc/self/environ`).
+    pub fn passthrough_env(&self) -> impl Iterator<Item = &str> {
+        let built_in = self.trust == Trust::BuiltIn;
+        self.env
+            .iter()
+            .map(String::as_str)
+            .filter(move |_| built_in)
+    }
+
+    /// `Ok` when the provider may set `key` on a command.
+    pub fn check_env(&self, provider: &str, key: &str) -> Result<(), String> {
+        if is_loader_variable(key) {
+            return Err(format!(
+                "provider '{provider}' may not set {key}: variables that change which code a \
+                 program loads (LD_*, DYLD_*) never pass"
+            ));
+        }
+        if !self.env.contains(key) {
+            let declared = self.env.iter().cloned().collect::<Vec<_>>().join(", ");
+            return Err(format!(
+                "provider '{provider}' may not set {key}: it did not declare it (declared env: \
+                 {declared}). A provider sets only the variables it declares in describe()"
+            ));
+        }
+        Ok(())
     }
 
     pub fn install_hint(&self, program: &str) -> Option<&str> {
@@ -77,6 +118,18 @@ impl ProgramPolicy {
     }
 }
 
+/// `LD_PRELOAD`, `LD_LIBRARY_PATH`, `DYLD_INSERT_LIBRARIES`, ...: a variable the dynamic
+/// loader reads.
+pub fn is_loader_variable(key: &str) -> bool {
+    let upper = key.to_ascii_uppercase();
+    upper.starts_with("LD_") || upper.starts_with("DYLD_")
+}
+
+/// A usable environment variable name: non-empty, no `=` and no NUL.
+pub fn is_env_name(key: &str) -> bool {
+    !key.is_empty() && !key.contains('=') && !key.contains('\0')
+}
+
 /// A program name with no path component, so PATH lookup decides what runs.
 pub fn is_bare_program_name(program: &str) -> bool {
     !program.is_empty()
@@ -124,6 +177,38 @@ mod tests {
                 .ends_with("megaplan-cloud provider install /tmp/fly.wasm --grant echo --grant sh"),
             "{denial}"
         );
+    }
+
+    #[test]
+    fn only_declared_env_passes_and_the_loader_never_does() {
+        let policy = ProgramPolicy::new(declared(), Trust::BuiltIn)
+            .with_env(["CI".to_string(), "LD_PRELOAD".to_string()]);
+        assert!(policy.check_env("local", "CI").is_ok());
+        let undeclared = policy.check_env("local", "NODE_OPTIONS").unwrap_err();
+        assert!(undeclared.contains("did not declare it"), "{undeclared}");
+        for loader in ["LD_PRELOAD", "ld_library_path", "DYLD_INSERT_LIBRARIES"] {
+            let denial = policy.check_env("local", loader).unwrap_err();
+            assert!(denial.contains("never pass"), "{denial}");
+        }
+    }
+
+    #[test]
+    fn only_a_built_in_passes_declared_env_through() {
+        let env = ["RAILWAY_TOKEN".to_string()];
+        let built_in = ProgramPolicy::new(declared(), Trust::BuiltIn).with_env(env.clone());
+        assert_eq!(
+            built_in.passthrough_env().collect::<Vec<_>>(),
+            ["RAILWAY_TOKEN"]
+        );
+        let granted = ProgramPolicy::new(
+            declared(),
+            Trust::Granted {
+                programs: BTreeSet::new(),
+                component: "/tmp/x.wasm".into(),
+            },
+        )
+        .with_env(env);
+        assert_eq!(granted.passthrough_env().count(), 0);
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::time::Instant;
 use super::cassette::Key;
 use super::journal::JournalEntry;
 use super::{
-    Backend, CallKind, Caller, Capability, CommandSpec, Output, OutputMode, ProcessError, spawn,
-    stdin,
+    Backend, CallKind, Caller, Capability, CommandSpec, Output, OutputMode, ProcessError, rules,
+    spawn, stdin,
 };
 
 /// How a command's output reaches the host.
@@ -101,7 +101,11 @@ impl Capability {
     ) -> Result<Output, ProcessError> {
         let started = Instant::now();
         let mut entry = JournalEntry::new(caller, cmd, delivery.kind(), &self.settings);
-        if let Err(denial) = caller.policy.check(&caller.provider, &cmd.program) {
+        let allowed = caller
+            .policy
+            .check(&caller.provider, &cmd.program)
+            .and_then(|()| rules::check(caller, cmd, delivery.kind(), &self.settings.secrets));
+        if let Err(denial) = allowed {
             entry.denied(&denial);
             self.journal.write(&entry);
             return Err(ProcessError::Denied(denial));
@@ -153,7 +157,13 @@ impl Capability {
     }
 
     fn print_dry_run(&self, cmd: &CommandSpec) {
-        let mut line = cmd.display();
+        // The variables the command would carry, as a shell would take them.
+        let mut line: String = cmd
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={} ", megaplan_cloud_shell::quote(v)))
+            .collect();
+        line.push_str(&cmd.display());
         if let Some(note) = stdin::describe(&cmd.stdin) {
             line.push_str(&format!("  # stdin: {note}"));
         }
@@ -197,8 +207,8 @@ impl Capability {
                 cmd.program
             ))
         })?;
-        let cwd = cmd.cwd.as_deref().map(|c| caller.host_cwd(c));
-        if let Some(dir) = cwd.as_deref().filter(|d| !d.is_dir()) {
+        let cwd = cmd.cwd.as_deref();
+        if let Some(dir) = cwd.filter(|d| !d.is_dir()) {
             return Err(ProcessError::Failed(format!(
                 "cannot run {}: its working directory {} does not exist (has `megaplan-cloud build` run?)",
                 cmd.program,
@@ -208,7 +218,8 @@ impl Capability {
         let launch = spawn::Launch {
             path: &path,
             args: &cmd.args,
-            cwd: cwd.as_deref(),
+            cwd,
+            inherited: crate::environment::child_environment(caller.policy.passthrough_env()),
             env: &cmd.env,
             stdin: stdin::expand(&cmd.stdin, &self.settings.secrets),
         };

@@ -27,6 +27,9 @@ pub(super) struct Launch<'a> {
     pub path: &'a Path,
     pub args: &'a [String],
     pub cwd: Option<&'a Path>,
+    /// What the child inherits from the operator (the host's allowlist).
+    pub inherited: Vec<(std::ffi::OsString, std::ffi::OsString)>,
+    /// What the provider set (declared keys only).
     pub env: &'a [(String, String)],
     pub stdin: StdinBytes,
 }
@@ -89,6 +92,9 @@ fn command(launch: &Launch<'_>) -> Command {
     if let Some(cwd) = launch.cwd {
         cmd.current_dir(cwd);
     }
+    // A cleared environment: only the host's allowlist and the provider's declared keys.
+    cmd.env_clear();
+    cmd.envs(launch.inherited.iter().map(|(k, v)| (k, v)));
     for (key, value) in launch.env {
         cmd.env(key, value);
     }

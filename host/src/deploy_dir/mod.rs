@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{CloudSpec, Mode};
 use crate::error::{CloudError, CloudResult};
-use crate::fs::atomic_write;
+use crate::fs::write_beneath;
 use crate::paths::CloudHome;
 use megaplan_cloud_shell::quote;
 
@@ -181,11 +181,7 @@ pub fn materialize(spec: &CloudSpec, home: &CloudHome) -> CloudResult<DeployDir>
         ),
     };
     for file in &files {
-        atomic_write(
-            &dir.path().join(&file.path),
-            file.contents.as_bytes(),
-            file.mode,
-        )?;
+        write_beneath(dir.path(), &file.path, file.contents.as_bytes(), file.mode)?;
     }
     for name in spec.deploy_extras()?.dirs {
         let extra = dir.path().join(name);

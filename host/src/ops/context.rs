@@ -13,7 +13,7 @@ use crate::environment;
 use crate::error::{CloudError, CloudResult};
 use crate::paths::CloudHome;
 use crate::plugin::registry::Registry;
-use crate::plugin::{Feature, GUEST_DEPLOY_DIR, Limits, Runtime};
+use crate::plugin::{Feature, Limits, Runtime};
 use crate::redact::Redactor;
 use crate::secrets::Secrets;
 
@@ -45,7 +45,8 @@ pub enum Mount<'a> {
     /// The persistent directory's path (local, ssh) for command arguments; nothing is
     /// opened inside the component.
     PathOnly,
-    /// A directory this action rendered, pre-opened inside the component.
+    /// A directory this action rendered: the host may write env files into it for the
+    /// provider (which never opens it itself).
     Rendered(&'a Path),
 }
 
@@ -167,7 +168,7 @@ impl Context {
         request: SessionRequest<'_>,
     ) -> CloudResult<Session> {
         let mount = match request.mount {
-            Mount::Rendered(path) => Some(DeployDirMount::mounted(path, GUEST_DEPLOY_DIR)),
+            Mount::Rendered(path) => Some(DeployDirMount::rendered(path)),
             Mount::PathOnly => {
                 crate::deploy_dir::persistent_dir(spec, &self.home)?.map(DeployDirMount::path_only)
             }

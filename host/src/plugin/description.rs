@@ -34,6 +34,8 @@ pub struct ProviderDescription {
     pub version: String,
     pub contract_version: String,
     pub programs: Vec<ProgramDecl>,
+    /// Environment variables it sets on its commands.
+    pub env: Vec<String>,
     pub features: Vec<Feature>,
     pub summary: String,
 }
@@ -124,7 +126,19 @@ pub(super) fn validate(raw: wit::Description) -> CloudResult<ProviderDescription
             ));
         }
     }
+    for key in &raw.env {
+        if !policy::is_env_name(key) || policy::is_loader_variable(key) {
+            return Err(CloudError::new(
+                "invalid_provider",
+                format!(
+                    "provider '{}' declares environment variable {key:?}: it must be a plain name, and never LD_* or DYLD_*",
+                    raw.name
+                ),
+            ));
+        }
+    }
     Ok(ProviderDescription {
+        env: raw.env,
         features: describe_features(raw.features),
         programs: raw
             .programs

@@ -54,8 +54,10 @@ impl ProviderInstance {
             provider: description.name.clone(),
             version: description.version.clone(),
             sha256: identity.sha256,
-            policy: ProgramPolicy::new(declared, identity.trust),
+            policy: ProgramPolicy::new(declared, identity.trust)
+                .with_env(description.env.iter().cloned()),
             deploy_dir: identity.deploy_dir,
+            operation: "describe",
         };
         store.data_mut().caller = Some(caller.clone());
         Ok(ProviderInstance {
@@ -94,7 +96,6 @@ impl ProviderInstance {
             unset_secrets: ctx.unset_secrets.clone(),
             deploy_dir: self.caller().deploy_dir.as_ref().map(|dir| wit::DeployDir {
                 host_path: dir.host.display().to_string(),
-                guest_path: dir.guest.as_ref().map(|g| g.display().to_string()),
             }),
             session: ctx.session.clone(),
         }
@@ -104,7 +105,7 @@ impl ProviderInstance {
     /// into host errors.
     fn call<R>(
         &mut self,
-        operation: &str,
+        operation: &'static str,
         f: impl FnOnce(
             &ProviderWorld,
             &mut Store<HostState>,
@@ -119,8 +120,13 @@ impl ProviderInstance {
                 ),
             ));
         }
-        self.store.data_mut().clock.start_call();
-        self.store.data_mut().replay_miss = None;
+        let state = self.store.data_mut();
+        state.clock.start_call();
+        state.replay_miss = None;
+        if let Some(caller) = &mut state.caller {
+            caller.operation = operation;
+        }
+        self.caller.operation = operation;
         self.store.set_epoch_deadline(1);
         let result = f(&self.bindings, &mut self.store);
         if let Some(miss) = self.store.data_mut().replay_miss.take() {

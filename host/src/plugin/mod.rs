@@ -2,9 +2,9 @@
 //!
 //! A provider component is compiled once (then loaded from the on-disk cache),
 //! checked for the contract version it exports, and instantiated in a store that
-//! inherits nothing from the host: no environment, no network, no stdio, only the
-//! deploy directory pre-opened. Its memory is capped and its CPU time per call bounded
-//! with epoch deadlines; its only way to act on the world is the `process` import,
+//! inherits nothing from the host: no environment, no network, no stdio and no
+//! directories (a component names the files it needs and the host writes them). Its
+//! memory is capped and its CPU time per call bounded with epoch deadlines; its only way to act on the world is the `process` import,
 //! mediated by the [`Capability`].
 
 mod bindings;
@@ -35,9 +35,6 @@ use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};
 use bindings::ProviderWorld;
 use host_state::{GuestClock, HostState, MemoryLimiter};
-
-/// Where the deploy directory appears inside a component.
-pub const GUEST_DEPLOY_DIR: &str = "/deploy";
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
@@ -124,20 +121,6 @@ impl Runtime {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false);
-        if let Some(DeployDirMount {
-            host: dir,
-            guest: Some(guest),
-        }) = &deploy_dir
-        {
-            let guest = guest.to_string_lossy();
-            wasi.preopened_dir(dir, &guest, wasmtime_wasi::FsPerms::ReadWrite)
-                .map_err(|e| {
-                    CloudError::new(
-                        "io_error",
-                        format!("cannot open the deploy dir {}: {e:#}", dir.display()),
-                    )
-                })?;
-        }
         let state = HostState {
             wasi: wasi.build(),
             table: ResourceTable::new(),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use megaplan_cloud::capability::{
-    Backend, Caller, Capability, CommandSpec, ProcessError, ProgramPolicy, Settings, StdinSpec,
-    Trust,
+    Backend, Caller, Capability, CommandSpec, DeployDirMount, ProcessError, ProgramPolicy,
+    Settings, StdinSpec, Trust,
 };
 use megaplan_cloud::console::{Captured, Console};
 use megaplan_cloud::redact::Redactor;
@@ -22,6 +22,7 @@ fn caller() -> Caller {
         sha256: "0".repeat(64),
         policy: ProgramPolicy::new(declared, Trust::BuiltIn),
         deploy_dir: None,
+        operation: "exec",
     }
 }
 
@@ -199,13 +200,122 @@ fn record_then_replay_with_placeholders() {
 #[test]
 fn a_missing_working_directory_is_named() {
     let (cap, _) = capability(Backend::Live, 1 << 20);
+    let caller = Caller {
+        deploy_dir: Some(DeployDirMount::path_only("/nonexistent/deploy dir")),
+        ..caller()
+    };
     let mut cmd = CommandSpec::new("echo", ["x"]);
     cmd.cwd = Some("/nonexistent/deploy dir".into());
-    let err = cap.run(&caller(), &cmd).unwrap_err();
+    let err = cap.run(&caller, &cmd).unwrap_err();
     assert_eq!(
         err,
         ProcessError::Failed(
             "cannot run echo: its working directory /nonexistent/deploy dir does not exist (has `megaplan-cloud build` run?)".into()
         )
     );
+}
+
+#[test]
+fn a_working_directory_outside_the_deploy_dir_is_denied() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let caller = Caller {
+        deploy_dir: Some(DeployDirMount::path_only(dir.path())),
+        ..caller()
+    };
+    for outside in ["/".to_string(), format!("{}/..", dir.path().display())] {
+        let mut cmd = CommandSpec::new("echo", ["x"]);
+        cmd.cwd = Some(outside.clone().into());
+        let err = cap.run(&caller, &cmd).unwrap_err();
+        assert!(matches!(err, ProcessError::Denied(_)), "{outside}: {err:?}");
+    }
+    // Without a deploy directory no working directory is allowed at all.
+    let mut cmd = CommandSpec::new("echo", ["x"]);
+    cmd.cwd = Some(dir.path().to_path_buf());
+    assert!(matches!(
+        cap.run(&self::caller(), &cmd),
+        Err(ProcessError::Denied(_))
+    ));
+    // Inside it works.
+    let out = cap.run(&caller, &cmd).unwrap();
+    assert_eq!(out.stdout, b"x\n");
+}
+
+#[test]
+fn children_start_from_a_cleared_environment() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    // A variable of this test process that is not on the host's allowlist.
+    let out = cap
+        .run(&caller(), &sh("env | cut -d= -f1 | sort | tr '\\n' ' '"))
+        .unwrap();
+    let keys = String::from_utf8(out.stdout).unwrap();
+    assert!(!keys.contains("CARGO"), "{keys}");
+    assert!(!keys.contains("RUST_BACKTRACE"), "{keys}");
+    assert!(keys.contains("PATH"), "{keys}");
+}
+
+#[test]
+fn env_a_provider_did_not_declare_is_denied_and_the_loader_never_passes() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    let caller = Caller {
+        policy: ProgramPolicy::new([("sh".to_string(), String::new())].into(), Trust::BuiltIn)
+            .with_env(["MODE".to_string()]),
+        ..caller()
+    };
+    let mut cmd = sh("echo $MODE");
+    cmd.env = vec![("MODE".into(), "fast".into())];
+    assert_eq!(cap.run(&caller, &cmd).unwrap().stdout, b"fast\n");
+    for key in ["LD_PRELOAD", "NODE_OPTIONS", "BASH_ENV"] {
+        let mut cmd = sh("true");
+        cmd.env = vec![(key.into(), "/tmp/evil.so".into())];
+        let err = cap.run(&caller, &cmd).unwrap_err();
+        assert!(
+            matches!(err, ProcessError::Denied(ref m) if m.contains(key)),
+            "{err:?}"
+        );
+    }
+}
+
+#[test]
+fn stdin_may_name_only_configured_secrets() {
+    let (console, _) = Console::capture();
+    let mut settings = Settings::new(console);
+    settings.secrets = megaplan_cloud::secrets::Secrets::in_memory(&[("TOKEN", "s3cr3t-value")]);
+    settings.redactor = Arc::new(settings.secrets.redactor());
+    let cap = Capability::new(settings);
+    let mut cmd = CommandSpec::new("cat", Vec::<String>::new());
+    cmd.stdin = StdinSpec::Secret("HOME".into());
+    let err = cap.run(&caller(), &cmd).unwrap_err();
+    assert!(
+        matches!(err, ProcessError::Denied(ref m) if m.contains("not listed under `secrets:`")),
+        "{err:?}"
+    );
+    cmd.stdin = StdinSpec::Secret("TOKEN".into());
+    assert_eq!(cap.run(&caller(), &cmd).unwrap().stdout, b"***REDACTED***");
+}
+
+#[test]
+fn inherited_stdin_and_binary_output_belong_to_one_operation_each() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    let deploy = Caller {
+        operation: "deploy",
+        ..caller()
+    };
+    let mut cmd = CommandSpec::new("cat", Vec::<String>::new());
+    cmd.stdin = StdinSpec::Inherit;
+    assert!(matches!(
+        cap.run(&deploy, &cmd),
+        Err(ProcessError::Denied(_))
+    ));
+    let mut cmd = CommandSpec::new("echo", ["x"]);
+    cmd.output = megaplan_cloud::capability::OutputMode::Binary;
+    assert!(matches!(
+        cap.run(&deploy, &cmd),
+        Err(ProcessError::Denied(_))
+    ));
+    let read_file = Caller {
+        operation: "read-file",
+        ..caller()
+    };
+    assert_eq!(cap.run(&read_file, &cmd).unwrap().stdout, b"x\n");
 }

@@ -16,7 +16,7 @@ fn component_exporting(export: &str) -> String {
 #[test]
 fn a_component_built_for_another_contract_version_is_refused() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let wat = component_exporting("megaplan:cloud/provider@0.2.0");
+    let wat = component_exporting("megaplan:cloud/provider@0.1.0");
     let err = runtime
         .compile(wat.as_bytes(), "fly.wasm")
         .err()
@@ -24,16 +24,16 @@ fn a_component_built_for_another_contract_version_is_refused() {
     assert_eq!(err.code, "incompatible_provider");
     assert_eq!(
         err.message,
-        "fly.wasm was built for contract megaplan:cloud@0.2.0, but this megaplan-cloud speaks \
-         megaplan:cloud@0.1.0; rebuild it against megaplan-cloud-sdk 0.1.0 or use a megaplan-cloud \
-         that speaks 0.2.0"
+        "fly.wasm was built for contract megaplan:cloud@0.1.0, but this megaplan-cloud speaks \
+         megaplan:cloud@0.2.0; rebuild it against megaplan-cloud-sdk 0.2.0 or use a megaplan-cloud \
+         that speaks 0.1.0"
     );
 }
 
 #[test]
 fn a_compatible_patch_version_passes_the_export_check() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let wat = component_exporting("megaplan:cloud/provider@0.1.9");
+    let wat = component_exporting("megaplan:cloud/provider@0.2.9");
     assert!(runtime.compile(wat.as_bytes(), "fly.wasm").is_ok());
 }
 
@@ -69,7 +69,7 @@ fn a_component_that_is_no_provider_is_refused() {
 #[test]
 fn the_compile_cache_is_used_on_the_second_load() {
     let dir = tempfile::tempdir().unwrap();
-    let wat = component_exporting("megaplan:cloud/provider@0.1.0");
+    let wat = component_exporting("megaplan:cloud/provider@0.2.0");
     let first = Runtime::new(Some(dir.path().to_path_buf()), Limits::default()).unwrap();
     assert_eq!(
         first.compile(wat.as_bytes(), "a").unwrap().origin,

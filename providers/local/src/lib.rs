@@ -93,6 +93,7 @@ impl ProviderImpl for Local {
                     required: false,
                 },
             ],
+            env: Vec::new(),
             features: Features::REMOTE_EXEC,
             summary: "Docker Compose on this machine's Docker engine".into(),
         }

@@ -37,6 +37,16 @@ impl ProviderImpl for Railway {
                     required: false,
                 },
             ],
+            // Set on every call, and the operator's CI tokens passed through.
+            env: [
+                "CI",
+                "RAILWAY_NO_AUTO_UPDATE",
+                "NO_COLOR",
+                "RAILWAY_TOKEN",
+                "RAILWAY_API_TOKEN",
+            ]
+            .map(String::from)
+            .to_vec(),
             features: Features::NAMED_SESSIONS | Features::VOLUMES | Features::REMOTE_EXEC,
             summary: "A hosted runner on Railway".into(),
         }

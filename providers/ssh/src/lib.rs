@@ -141,6 +141,7 @@ impl ProviderImpl for Ssh {
                 program("rsync", false),
                 program("scp", false),
             ],
+            env: Vec::new(),
             features: Features::REMOTE_EXEC,
             summary: "A Docker host over SSH".into(),
         }

@@ -86,7 +86,7 @@ fn list_shows_the_builtins_loaded_as_components() {
         .collect();
     assert_eq!(names, ["railway", "local", "ssh"]);
     assert_eq!(list["providers"][0]["grant"]["status"], "built_in");
-    assert_eq!(list["providers"][0]["contract_version"], "0.1.0");
+    assert_eq!(list["providers"][0]["contract_version"], "0.2.0");
     assert_eq!(
         list["providers"][0]["features"],
         serde_json::json!(["named-sessions", "volumes", "remote-exec"])
@@ -231,9 +231,21 @@ fn dry_run_prints_the_commands_and_runs_none() {
         stdout(&out),
         "cat  # stdin: env file with PORT, MISCHIEF_TOKEN (secret)\n"
     );
+    // The variables a command carries are shown, values redacted, in the dry run and
+    // in the journal.
+    let out = sandbox.run(&[
+        "--dry-run",
+        "exec",
+        "run-env MISCHIEF_MODE=correct-horse-battery echo hi",
+    ]);
+    assert_eq!(stdout(&out), "MISCHIEF_MODE=***REDACTED*** echo hi\n");
     let journal = sandbox.journal();
     assert_eq!(journal[0]["mode"], "dry-run");
-    assert_eq!(journal.len(), 2);
+    assert_eq!(journal.len(), 3);
+    assert_eq!(
+        journal[2]["env"],
+        serde_json::json!({"MISCHIEF_MODE": "***REDACTED***"})
+    );
 }
 
 #[test]

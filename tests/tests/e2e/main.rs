@@ -8,6 +8,7 @@
 
 mod cli;
 mod config_cli;
+mod escapes;
 mod hostile;
 mod local_e2e;
 mod railway_cli;

@@ -18,7 +18,7 @@ use megaplan_cloud::console::Console;
 use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud::plugin::registry::Registry;
 use megaplan_cloud::plugin::{
-    GUEST_DEPLOY_DIR, Limits, LogSource, OpContext, ProviderInstance, Runtime, VolumeAction,
+    Limits, LogSource, OpContext, ProviderInstance, Runtime, VolumeAction,
 };
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
@@ -84,7 +84,7 @@ fn render(spec: &CloudSpec, project: &Path) -> megaplan_cloud::deploy_dir::Deplo
 fn load(capability: Arc<Capability>, deploy_dir: Option<&Path>) -> ProviderInstance {
     let home = tempfile::tempdir().unwrap();
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let deploy_dir = deploy_dir.map(|path| DeployDirMount::mounted(path, GUEST_DEPLOY_DIR));
+    let deploy_dir = deploy_dir.map(DeployDirMount::rendered);
     Registry::new(CloudHome::at(home.path()), vec![])
         .load(&runtime, "railway", capability, deploy_dir)
         .unwrap()

@@ -37,7 +37,8 @@ impl Sandbox {
         self.project.run(args)
     }
 
-    /// A shell script the mischief provider can run with `run sh <script>`.
+    /// A shell script the mischief provider can run with `pipe-secret MISCHIEF_TOKEN sh
+    /// <script>`: the secret arrives on its stdin (children inherit no secrets).
     fn script(&self, body: &str) -> String {
         let path = self.path("script.sh");
         std::fs::write(&path, body).unwrap();
@@ -63,10 +64,8 @@ fn read_all(dir: &Path) -> String {
 #[test]
 fn exec_output() {
     let s = Sandbox::new();
-    let script = s.script(
-        "echo \"token $MISCHIEF_TOKEN\"; echo \"err MISCHIEF_TOKEN=$MISCHIEF_TOKEN\" >&2\n",
-    );
-    let out = s.run(&["exec", &format!("run sh {script}")]);
+    let script = s.script("T=$(cat); echo \"token $T\"; echo \"err MISCHIEF_TOKEN=$T\" >&2\n");
+    let out = s.run(&["exec", &format!("pipe-secret MISCHIEF_TOKEN sh {script}")]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "token ***REDACTED***\n");
     assert_eq!(text(&out.stderr), "err MISCHIEF_TOKEN=***REDACTED***\n");
@@ -88,8 +87,8 @@ fn logs_follow_and_snapshot() {
 #[test]
 fn error_messages_from_a_failing_command() {
     let s = Sandbox::new();
-    let script = s.script("echo \"fatal: bad credentials $MISCHIEF_TOKEN\" >&2; exit 3\n");
-    let out = s.run(&["exec", &format!("run sh {script}")]);
+    let script = s.script("echo \"fatal: bad credentials $(cat)\" >&2; exit 3\n");
+    let out = s.run(&["exec", &format!("pipe-secret MISCHIEF_TOKEN sh {script}")]);
     assert_eq!(out.status.code(), Some(1));
     let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(error["error"], "provider_failed");
@@ -126,23 +125,29 @@ fn the_journal() {
 #[test]
 fn cassettes() {
     let s = Sandbox::new();
-    let cassette = s.path("c.jsonl");
-    let script = s.script("echo \"value $MISCHIEF_TOKEN\"\n");
-    let cassette_arg = cassette.display().to_string();
+    // Two recordings, each in its own cassette (a second --record to one path would
+    // replace the first): a secret on stdout, and one in an argv.
+    let script = s.script("echo \"value $(cat)\"\n");
+    let on_stdout = s.path("stdout.jsonl");
     let out = s.run(&[
         "--record",
-        &cassette_arg,
+        &on_stdout.display().to_string(),
         "exec",
-        &format!("run sh {script}"),
+        &format!("pipe-secret MISCHIEF_TOKEN sh {script}"),
     ]);
     assert_eq!(text(&out.stdout), "value ***REDACTED***\n");
+    let in_argv = s.path("argv.jsonl");
     s.run(&[
         "--record",
-        &cassette_arg,
+        &in_argv.display().to_string(),
         "exec",
         &format!("run echo {SECRET}"),
     ]);
-    assert_clean("the cassette", &std::fs::read_to_string(&cassette).unwrap());
+    for cassette in [on_stdout, in_argv] {
+        let recorded = std::fs::read_to_string(&cassette).unwrap();
+        assert!(recorded.contains("REDACTED"), "{recorded}");
+        assert_clean("the cassette", &recorded);
+    }
 }
 
 #[test]

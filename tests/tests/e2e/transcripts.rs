@@ -19,9 +19,7 @@ use megaplan_cloud::config::CloudSpec;
 use megaplan_cloud::console::Console;
 use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud::plugin::registry::Registry;
-use megaplan_cloud::plugin::{
-    GUEST_DEPLOY_DIR, Limits, LogSource, OpContext, ProviderInstance, Runtime,
-};
+use megaplan_cloud::plugin::{Limits, LogSource, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
 use megaplan_cloud_tests::e2e::{Sshd, require_test_image};
@@ -121,7 +119,7 @@ fn load(
             &spec.provider,
             capability,
             Some(if open {
-                DeployDirMount::mounted(path, GUEST_DEPLOY_DIR)
+                DeployDirMount::rendered(path)
             } else {
                 DeployDirMount::path_only(path)
             }),

@@ -11,6 +11,7 @@ impl ProviderImpl for WrongVersion {
             version: "0.0.1".into(),
             contract_version: "9.0.0".into(),
             programs: Vec::new(),
+            env: Vec::new(),
             features: Features::empty(),
             summary: "Claims contract 9.0.0 (a test guest)".into(),
         }
