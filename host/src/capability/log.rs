@@ -5,14 +5,35 @@ use super::Capability;
 
 impl Capability {
     pub fn log_info(&self, message: &str) {
-        let line = self.settings.redactor.redact(message).into_owned();
-        self.settings.console.err_line(&line);
+        self.settings.console.err_line(&self.log_line(message));
     }
 
     pub fn log_warn(&self, message: &str) {
-        let line = self.settings.redactor.redact(message).into_owned();
+        let line = self.log_line(message);
         self.settings.console.err_line(&format!("WARN: {line}"));
     }
+
+    /// Redacted, and with every control character shown as an escape, so a provider
+    /// cannot move the cursor, retitle the terminal or forge a line of the host's own.
+    fn log_line(&self, message: &str) -> String {
+        let redacted = self.settings.redactor.redact(message);
+        escape_controls(&redacted)
+    }
+}
+
+/// `\n`, `\r`, ESC and the other control characters as visible escapes (tabs stay).
+pub fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

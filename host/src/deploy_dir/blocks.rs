@@ -41,7 +41,7 @@ pub fn ensure_repo(repo: &Repo) -> String {
         Some(at) => &workspace[..at],
     };
     format!(
-        "mkdir -p {} && if [ ! -d {} ]; then git clone --branch {} {} {}; else true; fi",
+        "mkdir -p {} && if [ ! -d {} ]; then git clone --branch {} -- {} {}; else true; fi",
         quote(parent),
         quote(&format!("{}/.git", repo.workspace)),
         quote(&repo.branch),
@@ -128,7 +128,7 @@ mod tests {
     fn ensure_repo_matches_the_reference_for_defaults() {
         assert_eq!(
             ensure_repo(&Repo::example("/workspace/app")),
-            "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main https://github.com/example/app.git /workspace/app; else true; fi"
+            "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main -- https://github.com/example/app.git /workspace/app; else true; fi"
         );
         assert!(ensure_repo(&Repo::example("/app")).starts_with("mkdir -p / && "));
         assert!(ensure_repo(&Repo::example("/work space/a'b")).contains("'/work space/a'\"'\"'b'"));

@@ -72,11 +72,13 @@ impl Config {
         words
     }
 
-    /// Runs `line` on the Docker host (one argument: the remote shell parses it).
+    /// Runs `line` on the Docker host (one argument: the remote shell parses it). `--`
+    /// ends ssh's options, so no value from cloud.yaml can be read as one.
     fn remote(&self, line: &str) -> Cmd {
         let transport = self.transport(false);
         Cmd::new(&transport[0])
             .args(&transport[1..])
+            .arg("--")
             .arg(self.target())
             .arg(line)
     }
@@ -164,6 +166,7 @@ impl ProviderImpl for Ssh {
                     "-e",
                     &quote_join(c.transport(false)),
                 ])
+                .arg("--")
                 .arg(format!("{local}/"))
                 .arg(format!("{}:{}/", c.target(), c.remote_dir));
             c.run_ok(rsync)?;
@@ -177,6 +180,7 @@ impl ProviderImpl for Ssh {
             // OpenSSH ≥ 9.0 copies over SFTP, where no shell parses the path: it goes raw.
             let scp = scp
                 .args(c.options(false))
+                .arg("--")
                 .arg(format!("{local}/."))
                 .arg(format!("{}:{}", c.target(), c.remote_dir));
             c.run_ok(scp)?;
@@ -257,6 +261,7 @@ impl ProviderImpl for Ssh {
         let transport = c.transport(true);
         let cmd = Cmd::new(&transport[0])
             .args(&transport[1..])
+            .arg("--")
             .arg(c.target())
             .arg(format!(
                 "docker exec -it {} tmux attach -t =agent",

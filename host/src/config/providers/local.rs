@@ -50,9 +50,12 @@ pub(in crate::config) fn read(
     }))
 }
 
-/// A JSON string is a YAML string: any workspace or workdir stays literal.
+/// A JSON string is a YAML string, and `$$` is Compose's literal `$`: any workspace or
+/// workdir stays literal (Compose would otherwise interpolate `$HOME` or `${X:?}`).
 fn yaml_string(value: &str) -> String {
-    Json::String(value.to_string()).to_string()
+    Json::String(value.to_string())
+        .to_string()
+        .replace('$', "$$")
 }
 
 impl Local {
@@ -106,4 +109,26 @@ fn inside_deploy_dir(value: &str, label: &str) -> CloudResult<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compose_values_are_literal() {
+        let local = Local {
+            compose_project: "p".into(),
+            workdir: "w$X".into(),
+        };
+        let compose = local.compose_file("/work/$HOME/${SECRET:?}", 8080).unwrap();
+        assert!(
+            compose.contains(r#"working_dir: "/work/$$HOME/$${SECRET:?}""#),
+            "{compose}"
+        );
+        assert!(
+            compose.contains(r#""./w$$X:/work/$$HOME/$${SECRET:?}""#),
+            "{compose}"
+        );
+    }
 }

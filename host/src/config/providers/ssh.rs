@@ -6,7 +6,7 @@ use yaml_serde::Mapping;
 
 use super::super::fields::DefaultValue::{Json as JsonText, Number, Text};
 use super::super::fields::{Field, Kind, added, field};
-use super::super::reader::{Reader, get};
+use super::super::reader::{Reader, get, python_repr};
 use super::{DeployExtras, directory_name};
 use crate::error::CloudResult;
 
@@ -78,7 +78,7 @@ pub(in crate::config) fn read(
         .ok()
         .filter(|p| *p > 0)
         .ok_or_else(|| r.error("ssh.port", message))?;
-    Ok(Some(Ssh {
+    let ssh = Ssh {
         host: r.text(map, "ssh.host")?,
         user: r.optional_text(map, "ssh.user")?,
         port,
@@ -86,7 +86,34 @@ pub(in crate::config) fn read(
         remote_dir: r.absolute(map, "ssh.remote_dir")?,
         container: r.text(map, "ssh.container")?,
         options: r.string_map(get(map, "options"), "ssh.options")?,
-    }))
+    };
+    let words = [
+        ("ssh.host", Some(&ssh.host)),
+        ("ssh.user", ssh.user.as_ref()),
+        ("ssh.identity_file", ssh.identity_file.as_ref()),
+        ("ssh.container", Some(&ssh.container)),
+    ];
+    for (path, value) in words {
+        if let Some(value) = value {
+            operand(r, path, value)?;
+        }
+    }
+    Ok(Some(ssh))
+}
+
+/// A value that ends up as a word of an ssh, scp or rsync command line: one that starts
+/// with `-` would be read as an option (`-oProxyCommand=…` runs a local command).
+fn operand(r: &Reader<'_>, path: &str, value: &str) -> CloudResult<()> {
+    if value.starts_with('-') || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(r.error(
+            path,
+            format!(
+                "`{path}` must not start with '-' or contain whitespace or control characters; got {}",
+                python_repr(value)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl Ssh {

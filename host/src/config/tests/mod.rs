@@ -280,3 +280,27 @@ fn repo_overrides_apply_in_memory_and_check_the_workspace() {
         .unwrap_err();
     assert_eq!(error.message, "`repo.workspace` must be a non-empty string");
 }
+
+#[test]
+fn ssh_words_that_would_be_options_are_refused() {
+    for (yaml, path) in [
+        ("ssh: {host: -oProxyCommand=touch /tmp/pwned}", "ssh.host"),
+        ("ssh: {host: 'a b'}", "ssh.host"),
+        ("ssh: {host: h, user: -lroot}", "ssh.user"),
+        (
+            "ssh: {host: h, identity_file: \"k\\n-oX\"}",
+            "ssh.identity_file",
+        ),
+    ] {
+        let text = format!("provider: ssh\n{REPO}{yaml}\n");
+        let err = error(&text);
+        assert_eq!(err.code, "invalid_spec");
+        assert!(
+            err.message.contains(&format!(
+                "`{path}` must not start with '-' or contain whitespace or control characters"
+            )),
+            "{}",
+            err.message
+        );
+    }
+}

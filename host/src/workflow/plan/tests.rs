@@ -178,7 +178,7 @@ fn bootstrap_checks_out_uploads_and_starts_init() {
     assert_eq!(
         runner.lines,
         [
-            "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main https://github.com/example/app.git /workspace/app; else true; fi",
+            "mkdir -p /workspace && if [ ! -d /workspace/app/.git ]; then git clone --branch main -- https://github.com/example/app.git /workspace/app; else true; fi",
             "cd /workspace/app && megaplan init --project-dir /workspace/app --idea-file /workspace/app/idea.txt --auto-start --robustness standard --name 'my plan'",
         ]
     );
