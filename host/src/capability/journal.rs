@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -16,6 +16,11 @@ pub(super) struct Journal {
     verbose: bool,
     console: Console,
     warned: AtomicBool,
+    /// Bytes one operation may write; a provider looping over calls cannot fill the
+    /// disk through the journal.
+    operation_cap: usize,
+    operation_bytes: AtomicUsize,
+    clipped: AtomicBool,
 }
 
 pub(super) struct JournalEntry {
@@ -102,17 +107,44 @@ impl Journal {
         self.write(&JournalEntry { fields });
     }
 
-    pub fn new(dir: Option<PathBuf>, verbose: bool, console: Console) -> Self {
+    pub fn new(dir: Option<PathBuf>, verbose: bool, console: Console, cap: usize) -> Self {
         Journal {
             dir,
             verbose,
             console,
             warned: AtomicBool::new(false),
+            operation_cap: cap,
+            operation_bytes: AtomicUsize::new(0),
+            clipped: AtomicBool::new(false),
         }
+    }
+
+    /// A new operation starts with a fresh byte budget.
+    pub fn begin_operation(&self) {
+        self.operation_bytes.store(0, Ordering::Relaxed);
+        self.clipped.store(false, Ordering::Relaxed);
     }
 
     pub fn write(&self, entry: &JournalEntry) {
         let line = Value::Object(entry.fields.clone()).to_string();
+        let used = self
+            .operation_bytes
+            .fetch_add(line.len() + 1, Ordering::Relaxed);
+        if used + line.len() + 1 > self.operation_cap {
+            if !self.clipped.swap(true, Ordering::Relaxed) {
+                let note = json!({
+                    "ts": jiff::Timestamp::now().to_string(),
+                    "journal": "clipped",
+                    "reason": format!("this operation wrote more than {} bytes of journal; further calls are not journaled", self.operation_cap),
+                });
+                self.append(&note.to_string());
+            }
+            return;
+        }
+        self.append(&line);
+    }
+
+    fn append(&self, line: &str) {
         if self.verbose {
             self.console.err_line(&format!("journal: {line}"));
         }

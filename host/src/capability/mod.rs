@@ -52,6 +52,8 @@ pub struct Settings {
     pub secrets: Secrets,
     pub default_timeout: Duration,
     pub output_cap: usize,
+    /// Journal bytes one provider operation may write.
+    pub journal_cap: usize,
     /// (placeholder, value) pairs: machine-specific paths written as placeholders in
     /// cassettes, so a recording replays on another machine.
     pub substitutions: Vec<(String, String)>,
@@ -70,6 +72,7 @@ impl Settings {
             secrets: Secrets::from_environment(),
             default_timeout: Duration::from_secs(3600),
             output_cap: 64 << 20,
+            journal_cap: 4 << 20,
             substitutions: Vec::new(),
             console,
             search_path: None,
@@ -89,8 +92,14 @@ impl Capability {
             settings.journal_dir.clone(),
             settings.verbose,
             settings.console.clone(),
+            settings.journal_cap,
         );
         Capability { settings, journal }
+    }
+
+    /// A provider operation begins: the per-operation budgets start afresh.
+    pub fn begin_operation(&self) {
+        self.journal.begin_operation();
     }
 
     pub fn backend(&self) -> &Backend {

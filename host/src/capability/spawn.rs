@@ -47,8 +47,13 @@ static FORWARD_INTERRUPTS: Once = Once::new();
 struct LiveGroup(i32);
 
 impl LiveGroup {
-    fn register(child: &Child) -> Self {
+    /// Installs the interrupt forwarding; call before spawning, so that an interrupt
+    /// arriving as soon as the child runs is forwarded rather than lost.
+    fn prepare() {
         FORWARD_INTERRUPTS.call_once(forward_interrupts);
+    }
+
+    fn register(child: &Child) -> Self {
         let pgid = child.id() as i32;
         LIVE_GROUPS.lock().expect("not poisoned").insert(pgid);
         LiveGroup(pgid)
@@ -181,6 +186,7 @@ pub(super) fn capture(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    LiveGroup::prepare();
     let mut child = cmd.spawn()?;
     let _live = LiveGroup::register(&child);
     let feeder = feed_stdin(&mut child, launch.stdin);
@@ -239,6 +245,7 @@ pub(super) fn stream(
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .process_group(0);
+    LiveGroup::prepare();
     let mut child = cmd.spawn()?;
     let _live = LiveGroup::register(&child);
     // Drop our copies of the write end, or the reader never sees end-of-file.

@@ -2,7 +2,6 @@
 //! limiter, its CPU clock, and the host imports (`process`, `log`) it may call.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
@@ -12,13 +11,18 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::bindings::ProviderWorld;
 use super::bindings::megaplan::cloud::{files, log, process, types};
 use super::convert;
+use super::guard::GuestClock;
 use crate::capability::{Caller, Capability, ProcessError};
 
 pub struct HostState {
     pub(super) wasi: WasiCtx,
     pub(super) table: ResourceTable,
     pub(super) memory: MemoryLimiter,
-    pub(super) clock: GuestClock,
+    pub(super) clock: Arc<GuestClock>,
+    pub(super) max_host_calls: u32,
+    /// Set when the host-call budget ran out: the operation fails whatever the provider
+    /// makes of the refusals.
+    pub(super) exhausted: Option<String>,
     pub(super) capability: Arc<Capability>,
     /// Who is calling; `None` until `describe` has said who the provider is, and
     /// nothing runs before that.
@@ -39,12 +43,15 @@ impl WasiView for HostState {
     }
 }
 
-/// wasmtime's `StoreLimits` (memory size, table elements, instance and memory counts),
-/// plus a note of whether it refused a memory growth, so the trap that follows can be
-/// reported as what it is.
+/// wasmtime's `StoreLimits` (size of each memory, table elements, instance, table and
+/// memory counts), plus the sum of every memory of the store (a component with many
+/// memories cannot multiply the cap), and a note of whether it refused a growth, so the
+/// trap that follows can be reported as what it is.
 pub struct MemoryLimiter {
     pub(super) limits: StoreLimits,
     pub(super) max_bytes: usize,
+    /// Bytes of every linear memory of the store together.
+    total: usize,
     pub(super) exceeded: bool,
 }
 
@@ -53,11 +60,13 @@ impl MemoryLimiter {
         MemoryLimiter {
             limits: StoreLimitsBuilder::new()
                 .memory_size(max_bytes)
-                .table_elements(100_000)
-                .instances(100)
-                .memories(100)
+                .table_elements(20_000)
+                .instances(64)
+                .tables(64)
+                .memories(16)
                 .build(),
             max_bytes,
+            total: 0,
             exceeded: false,
         }
     }
@@ -70,7 +79,12 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         max: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let allowed = self.limits.memory_growing(current, desired, max)?;
+        let total = self.total - current.min(self.total) + desired;
+        let allowed =
+            total <= self.max_bytes && self.limits.memory_growing(current, desired, max)?;
+        if allowed {
+            self.total = total;
+        }
         self.exceeded |= !allowed;
         Ok(allowed)
     }
@@ -97,43 +111,31 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
-/// Guest CPU time for the current call: wall time since the call began, minus the
-/// time spent inside host calls (a subprocess may legitimately run for minutes).
-pub struct GuestClock {
-    pub(super) budget: Duration,
-    pub(super) call_started: Instant,
-    pub(super) in_host: Duration,
-    pub(super) exceeded: bool,
-}
-
-impl GuestClock {
-    pub(super) fn start_call(&mut self) {
-        self.call_started = Instant::now();
-        self.in_host = Duration::ZERO;
-        self.exceeded = false;
-    }
-
-    pub(super) fn guest_time(&self) -> Duration {
-        self.call_started.elapsed().saturating_sub(self.in_host)
-    }
-}
-
 impl HostState {
-    fn timed<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
-        let started = Instant::now();
+    /// Runs a host call with its time kept off the guest clock; `refused` answers once
+    /// the operation's host-call budget is spent (and the operation will fail).
+    fn timed<R>(&mut self, refused: R, f: impl FnOnce(&mut Self) -> R) -> R {
+        if let Err(max) = self.clock.enter_host(self.max_host_calls) {
+            self.exhausted.get_or_insert_with(|| {
+                format!("it made more than {max} host calls in one operation")
+            });
+            return refused;
+        }
         let result = f(self);
-        self.clock.in_host += started.elapsed();
+        self.clock.leave_host();
         result
     }
 }
 
 const NOT_DESCRIBED: &str = "a provider may act only after describe() has returned";
+const CALL_BUDGET: &str = "the provider made too many host calls in one operation";
 
 impl types::Host for HostState {}
 
 impl process::Host for HostState {
     fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
-        self.timed(|state| {
+        let refused = Err(types::ProcessError::Denied(CALL_BUDGET.into()));
+        self.timed(refused, |state| {
             let spec = convert::command(cmd);
             let Some(caller) = &state.caller else {
                 return Err(types::ProcessError::Denied(NOT_DESCRIBED.into()));
@@ -147,7 +149,7 @@ impl process::Host for HostState {
     }
 
     fn which(&mut self, program: String) -> bool {
-        self.timed(|state| {
+        self.timed(false, |state| {
             let Some(caller) = &state.caller else {
                 return false;
             };
@@ -170,7 +172,7 @@ impl files::Host for HostState {
         path: String,
         entries: Vec<types::EnvEntry>,
     ) -> Result<(), String> {
-        self.timed(|state| {
+        self.timed(Err(CALL_BUDGET.into()), |state| {
             let entries = convert::env_entries(entries);
             let caller = state
                 .caller
@@ -183,11 +185,11 @@ impl files::Host for HostState {
 
 impl log::Host for HostState {
     fn info(&mut self, message: String) {
-        self.capability.log_info(&message);
+        self.timed((), |state| state.capability.log_info(&message));
     }
 
     fn warn(&mut self, message: String) {
-        self.capability.log_warn(&message);
+        self.timed((), |state| state.capability.log_warn(&message));
     }
 }
 
@@ -196,4 +198,29 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> 
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
     Ok(linker)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_cap_holds_for_all_memories_together() {
+        let mut limiter = MemoryLimiter::new(32 << 20);
+        assert!(limiter.memory_growing(0, 20 << 20, None).unwrap());
+        // A second memory of the same size would pass a per-memory cap.
+        assert!(!limiter.memory_growing(0, 20 << 20, None).unwrap());
+        assert!(limiter.exceeded);
+        // Growing the first within what is left is still fine.
+        assert!(limiter.memory_growing(20 << 20, 30 << 20, None).unwrap());
+        assert!(!limiter.memory_growing(30 << 20, 40 << 20, None).unwrap());
+    }
+
+    #[test]
+    fn tables_and_memories_are_counted() {
+        let limiter = MemoryLimiter::new(32 << 20);
+        assert!(limiter.memories() <= 16);
+        assert!(limiter.tables() <= 64);
+        assert!(limiter.instances() <= 64);
+    }
 }

@@ -3,16 +3,19 @@
 //! retires the instance; the host itself stays usable.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use wasmtime::Store;
 
+use super::Limits;
 use super::bindings::ProviderWorld;
 use super::bindings::megaplan::cloud::types as wit;
+use super::call::{Engine, Export, guarded};
 use super::convert;
 use super::description::{
     Check, LogSource, OpContext, ProviderDescription, VolumeAction, validate,
 };
+use super::guard::GuestClock;
 use super::host_state::HostState;
 use crate::capability::{
     Caller, Capability, CommandSpec, DeployDirMount, Output, ProgramPolicy, StdinSpec, Trust,
@@ -27,8 +30,10 @@ pub(super) struct Identity {
 }
 
 pub struct ProviderInstance {
-    store: Store<HostState>,
-    bindings: ProviderWorld,
+    engine: Arc<Mutex<Engine>>,
+    clock: Arc<GuestClock>,
+    limits: Limits,
+    capability: Arc<Capability>,
     description: ProviderDescription,
     /// Set once `describe` has returned; the store holds the same.
     caller: Caller,
@@ -39,11 +44,19 @@ impl ProviderInstance {
     /// Asks the component to describe itself (it may run nothing until then), checks
     /// the description, and from then on lets it act under its declared programs.
     pub(super) fn start(
-        mut store: Store<HostState>,
+        store: Store<HostState>,
         bindings: ProviderWorld,
         identity: Identity,
+        limits: Limits,
     ) -> CloudResult<Self> {
-        let raw = describe(&mut store, &bindings)?;
+        let clock = store.data().clock.clone();
+        let capability = store.data().capability.clone();
+        let engine = Arc::new(Mutex::new(Engine { store, bindings }));
+        let describe = |b: &ProviderWorld, s: &mut Store<HostState>| {
+            b.megaplan_cloud_provider().call_describe(s).map(Ok)
+        };
+        let raw = guarded(&engine, &clock, &limits, "<unknown>", "describe", describe)
+            .map_err(|failure| failure.error)?;
         let description = validate(raw)?;
         let declared: BTreeMap<String, String> = description
             .programs
@@ -59,10 +72,17 @@ impl ProviderInstance {
             deploy_dir: identity.deploy_dir,
             operation: "describe",
         };
-        store.data_mut().caller = Some(caller.clone());
+        engine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .store
+            .data_mut()
+            .caller = Some(caller.clone());
         Ok(ProviderInstance {
-            store,
-            bindings,
+            engine,
+            clock,
+            limits,
+            capability,
             description,
             caller,
             retired: None,
@@ -83,7 +103,7 @@ impl ProviderInstance {
     }
 
     pub fn capability(&self) -> Arc<Capability> {
-        self.store.data().capability.clone()
+        self.capability.clone()
     }
 
     fn context(&self, ctx: &OpContext) -> wit::Context {
@@ -101,15 +121,12 @@ impl ProviderInstance {
         }
     }
 
-    /// Runs one export with a fresh CPU budget and turns traps and provider errors
-    /// into host errors.
-    fn call<R>(
+    /// Runs one export with a fresh budget and turns traps, limits and provider errors
+    /// into host errors; a trap or an abandoned call retires the instance.
+    fn call<R: Send + 'static>(
         &mut self,
         operation: &'static str,
-        f: impl FnOnce(
-            &ProviderWorld,
-            &mut Store<HostState>,
-        ) -> wasmtime::Result<Result<R, wit::ProviderError>>,
+        export: impl FnOnce(&ProviderWorld, &mut Store<HostState>) -> Export<R> + Send + 'static,
     ) -> CloudResult<R> {
         let name = self.description.name.clone();
         if let Some(reason) = &self.retired {
@@ -120,32 +137,27 @@ impl ProviderInstance {
                 ),
             ));
         }
-        let state = self.store.data_mut();
-        state.clock.start_call();
-        state.replay_miss = None;
-        if let Some(caller) = &mut state.caller {
-            caller.operation = operation;
-        }
         self.caller.operation = operation;
-        self.store.set_epoch_deadline(1);
-        let result = f(&self.bindings, &mut self.store);
-        if let Some(miss) = self.store.data_mut().replay_miss.take() {
-            return Err(CloudError::new("replay_mismatch", miss));
-        }
-        match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(convert::provider_error(&name, error)),
-            Err(trap) => {
-                let error = trap_error(self.store.data(), &name, operation, &trap);
-                self.retired = Some(error.message.clone());
-                Err(error)
+        self.capability.begin_operation();
+        guarded(
+            &self.engine,
+            &self.clock,
+            &self.limits,
+            &name,
+            operation,
+            export,
+        )
+        .map_err(|failure| {
+            if failure.retire {
+                self.retired = Some(failure.error.message.clone());
             }
-        }
+            failure.error
+        })
     }
 
     pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<Check>> {
         let ctx = self.context(ctx);
-        let checks = self.call("doctor", |b, s| {
+        let checks = self.call("doctor", move |b, s| {
             b.megaplan_cloud_provider().call_doctor(s, &ctx)
         })?;
         Ok(checks
@@ -160,14 +172,14 @@ impl ProviderInstance {
 
     pub fn build(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("build", |b, s| {
+        self.call("build", move |b, s| {
             b.megaplan_cloud_provider().call_build(s, &ctx)
         })
     }
 
     pub fn deploy(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("deploy", |b, s| {
+        self.call("deploy", move |b, s| {
             b.megaplan_cloud_provider().call_deploy(s, &ctx)
         })
     }
@@ -175,8 +187,10 @@ impl ProviderInstance {
     pub fn exec(&mut self, ctx: &OpContext, line: &str, input: StdinSpec) -> CloudResult<Output> {
         let ctx = self.context(ctx);
         let input = convert::stdin_to_wit(input);
-        let out = self.call("exec", |b, s| {
-            b.megaplan_cloud_provider().call_exec(s, &ctx, line, &input)
+        let line = line.to_string();
+        let out = self.call("exec", move |b, s| {
+            b.megaplan_cloud_provider()
+                .call_exec(s, &ctx, &line, &input)
         })?;
         Ok(convert::output_from_wit(out))
     }
@@ -188,22 +202,24 @@ impl ProviderInstance {
         content: &[u8],
     ) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("upload", |b, s| {
+        let (destination, content) = (destination.to_string(), content.to_vec());
+        self.call("upload", move |b, s| {
             b.megaplan_cloud_provider()
-                .call_upload(s, &ctx, destination, content)
+                .call_upload(s, &ctx, &destination, &content)
         })
     }
 
     pub fn read_file(&mut self, ctx: &OpContext, path: &str) -> CloudResult<Vec<u8>> {
         let ctx = self.context(ctx);
-        self.call("read-file", |b, s| {
-            b.megaplan_cloud_provider().call_read_file(s, &ctx, path)
+        let path = path.to_string();
+        self.call("read-file", move |b, s| {
+            b.megaplan_cloud_provider().call_read_file(s, &ctx, &path)
         })
     }
 
     pub fn logs(&mut self, ctx: &OpContext, follow: bool) -> CloudResult<LogSource> {
         let ctx = self.context(ctx);
-        let source = self.call("logs", |b, s| {
+        let source = self.call("logs", move |b, s| {
             b.megaplan_cloud_provider().call_logs(s, &ctx, follow)
         })?;
         Ok(match source {
@@ -214,7 +230,7 @@ impl ProviderInstance {
 
     pub fn attach_command(&mut self, ctx: &OpContext) -> CloudResult<CommandSpec> {
         let ctx = self.context(ctx);
-        let cmd = self.call("attach", |b, s| {
+        let cmd = self.call("attach", move |b, s| {
             b.megaplan_cloud_provider().call_attach_command(s, &ctx)
         })?;
         Ok(convert::command(cmd))
@@ -226,78 +242,22 @@ impl ProviderInstance {
             VolumeAction::Ensure => wit::VolumeAction::Ensure,
             VolumeAction::Remove => wit::VolumeAction::Remove,
         };
-        self.call("volume", |b, s| {
+        self.call("volume", move |b, s| {
             b.megaplan_cloud_provider().call_volume(s, &ctx, action)
         })
     }
 
     pub fn down(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("down", |b, s| {
+        self.call("down", move |b, s| {
             b.megaplan_cloud_provider().call_down(s, &ctx)
         })
     }
 
     pub fn destroy(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("destroy", |b, s| {
+        self.call("destroy", move |b, s| {
             b.megaplan_cloud_provider().call_destroy(s, &ctx)
         })
     }
-}
-
-/// What a trap means: a CPU or memory limit (`provider_limit_exceeded`) or a crash
-/// (`provider_crashed`, with the guest's panic message when it printed one).
-fn trap_error(
-    state: &HostState,
-    name: &str,
-    operation: &str,
-    trap: &wasmtime::Error,
-) -> CloudError {
-    if state.clock.exceeded {
-        return CloudError::new(
-            "provider_limit_exceeded",
-            format!(
-                "provider '{name}' was stopped in `{operation}`: it used more than {} ms of CPU",
-                state.clock.budget.as_millis()
-            ),
-        );
-    }
-    if state.memory.exceeded {
-        return CloudError::new(
-            "provider_limit_exceeded",
-            format!(
-                "provider '{name}' was stopped in `{operation}`: it tried to use more than {} MiB of memory",
-                state.memory.max_bytes >> 20
-            ),
-        );
-    }
-    let stderr = String::from_utf8_lossy(&state.stderr.contents()).into_owned();
-    let detail = panic_message(&stderr).unwrap_or_else(|| format!("{trap:#}"));
-    CloudError::new(
-        "provider_crashed",
-        format!("provider '{name}' crashed in `{operation}`: {detail}"),
-    )
-}
-
-/// `describe`, with a fresh CPU budget, before the host knows who the provider is.
-fn describe(
-    store: &mut Store<HostState>,
-    bindings: &ProviderWorld,
-) -> CloudResult<wit::Description> {
-    store.data_mut().clock.start_call();
-    store.set_epoch_deadline(1);
-    bindings
-        .megaplan_cloud_provider()
-        .call_describe(&mut *store)
-        .map_err(|trap| trap_error(store.data(), "<unknown>", "describe", &trap))
-}
-
-/// The message of a Rust panic from what the component wrote on stderr:
-/// `thread '…' panicked at src/lib.rs:1:2:` followed by the message line.
-fn panic_message(stderr: &str) -> Option<String> {
-    let mut lines = stderr.lines();
-    lines.find(|line| line.contains("panicked at"))?;
-    let message = lines.next()?.trim();
-    (!message.is_empty()).then(|| message.to_string())
 }

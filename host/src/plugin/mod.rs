@@ -9,16 +9,18 @@
 
 mod bindings;
 mod cache;
+mod call;
 pub mod contract;
 mod convert;
 mod description;
+mod guard;
 mod host_state;
 mod instance;
 pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, UpdateDeadline};
@@ -34,16 +36,23 @@ pub use instance::ProviderInstance;
 use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};
 use bindings::ProviderWorld;
-use host_state::{GuestClock, HostState, MemoryLimiter};
+use guard::GuestClock;
+use host_state::{HostState, MemoryLimiter};
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Linear memory a component may grow to.
+    /// Linear memory a component may grow to, all its memories together.
     pub memory_bytes: usize,
-    /// Guest CPU time per operation (time in host calls does not count).
+    /// Guest time per operation: its own code and blocking WASI calls (time in the
+    /// host's capability calls does not count).
     pub guest_cpu: Duration,
-    /// How often the CPU budget is checked.
+    /// How often the budgets are checked.
     pub epoch_tick: Duration,
+    /// Wall-clock time of one operation, host calls included (each command has its own
+    /// timeout too).
+    pub operation_wall: Duration,
+    /// Host calls (`process`, `files`, `log`) one operation may make.
+    pub host_calls: u32,
 }
 
 impl Default for Limits {
@@ -52,6 +61,8 @@ impl Default for Limits {
             memory_bytes: 128 << 20,
             guest_cpu: Duration::from_secs(5),
             epoch_tick: Duration::from_millis(10),
+            operation_wall: Duration::from_secs(6 * 3600),
+            host_calls: 2_000,
         }
     }
 }
@@ -125,12 +136,9 @@ impl Runtime {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             memory: MemoryLimiter::new(self.limits.memory_bytes),
-            clock: GuestClock {
-                budget: self.limits.guest_cpu,
-                call_started: Instant::now(),
-                in_host: Duration::ZERO,
-                exceeded: false,
-            },
+            clock: GuestClock::new(),
+            max_host_calls: self.limits.host_calls,
+            exhausted: None,
             capability,
             caller: None,
             stderr,
@@ -138,15 +146,16 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
-        store.epoch_deadline_callback(|mut ctx| {
-            let clock = &mut ctx.data_mut().clock;
-            if clock.guest_time() > clock.budget {
-                clock.exceeded = true;
+        let budget = self.limits.guest_cpu;
+        store.epoch_deadline_callback(move |ctx| {
+            let clock = &ctx.data().clock;
+            if clock.guest_time() > budget {
+                clock.mark_exceeded();
                 return Err(wasmtime::format_err!("guest CPU budget exceeded"));
             }
             Ok(UpdateDeadline::Continue(1))
         });
-        store.data_mut().clock.start_call();
+        store.data().clock.start_call();
         store.set_epoch_deadline(1);
         let bindings = ProviderWorld::instantiate(&mut store, &compiled.component, &self.linker)
             .map_err(|e| {
@@ -160,7 +169,7 @@ impl Runtime {
             trust,
             deploy_dir,
         };
-        ProviderInstance::start(store, bindings, identity)
+        ProviderInstance::start(store, bindings, identity, self.limits)
     }
 }
 

@@ -319,3 +319,34 @@ fn inherited_stdin_and_binary_output_belong_to_one_operation_each() {
     };
     assert_eq!(cap.run(&read_file, &cmd).unwrap().stdout, b"x\n");
 }
+
+#[test]
+fn the_journal_of_one_operation_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (console, _) = Console::capture();
+    let mut settings = Settings::new(console);
+    settings.journal_dir = Some(dir.path().to_path_buf());
+    settings.journal_cap = 4_000;
+    let cap = Capability::new(settings);
+    cap.begin_operation();
+    for _ in 0..100 {
+        let _ = cap.run(
+            &caller(),
+            &CommandSpec::new("curl", ["http://127.0.0.1:1/"]),
+        );
+    }
+    let text = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(text.len() < 4_000 + 400, "{} bytes", text.len());
+    assert_eq!(text.matches("\"journal\":\"clipped\"").count(), 1, "{text}");
+    // The next operation is journaled again.
+    cap.begin_operation();
+    let _ = cap.run(&caller(), &CommandSpec::new("echo", ["again"]));
+    let text = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(text.contains("again"), "{text}");
+}

@@ -137,3 +137,45 @@ fn the_operators_stdin_belongs_to_exec_alone() {
     assert_eq!(err.code, "capability_denied");
     assert!(err.message.contains("only `exec` may"), "{}", err.message);
 }
+
+#[test]
+fn a_blocking_sleep_is_stopped_by_the_guest_budget() {
+    let h = harness();
+    let mut p = h.mischief();
+    let started = std::time::Instant::now();
+    let err = exec(&mut p, "sleep 60000").unwrap_err();
+    assert_eq!(err.code, "provider_limit_exceeded");
+    assert_eq!(
+        err.message,
+        "provider 'mischief' was stopped in `exec`: it spent more than 300 ms in its own code or a blocking call"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "held the host {:?}",
+        started.elapsed()
+    );
+    let again = exec(&mut p, "run echo x").unwrap_err();
+    assert!(
+        again.message.contains("was stopped earlier"),
+        "{}",
+        again.message
+    );
+    assert_host_usable(&h);
+}
+
+#[test]
+fn a_flood_of_host_calls_is_cut_off() {
+    let h = harness();
+    let mut p = h.mischief();
+    // The harness allows 200 host calls per operation.
+    let err = exec(&mut p, "flood 100000").unwrap_err();
+    assert_eq!(err.code, "provider_limit_exceeded");
+    assert_eq!(
+        err.message,
+        "provider 'mischief' was stopped in `exec`: it made more than 200 host calls in one operation"
+    );
+    // The host goes on; a fresh instance has a fresh budget.
+    assert_host_usable(&h);
+    let mut fresh = h.mischief();
+    assert_eq!(exec(&mut fresh, "flood 50").unwrap(), "denied 50");
+}

@@ -32,6 +32,8 @@ pub(crate) fn harness() -> Harness {
         memory_bytes: 32 << 20,
         guest_cpu: Duration::from_millis(300),
         epoch_tick: Duration::from_millis(5),
+        operation_wall: Duration::from_secs(20),
+        host_calls: 200,
     };
     Harness {
         runtime: Runtime::new(None, limits).unwrap(),
