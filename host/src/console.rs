@@ -76,6 +76,16 @@ impl Console {
     /// End of input declines.
     pub fn confirm(&self, prompt: &str) -> bool {
         self.out(prompt.as_bytes());
+        self.read_yes()
+    }
+
+    /// The same, with the prompt on stderr (stdout carries the action's JSON).
+    pub fn ask(&self, prompt: &str) -> bool {
+        self.err(prompt.as_bytes());
+        self.read_yes()
+    }
+
+    fn read_yes(&self) -> bool {
         let mut answer = String::new();
         let read = self
             .input

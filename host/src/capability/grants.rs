@@ -13,6 +13,9 @@ use crate::error::{CloudError, CloudResult};
 pub struct GrantRecord {
     pub sha256: String,
     pub programs: Vec<String>,
+    /// Programs granted without the host's argument rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrestricted: Vec<String>,
     /// Where the operator installed it from.
     pub source: String,
     pub granted_at: String,
@@ -82,6 +85,7 @@ mod tests {
         let record = GrantRecord {
             sha256: "ab".repeat(32),
             programs: vec!["flyctl".into()],
+            unrestricted: Vec::new(),
             source: "/tmp/fly.wasm".into(),
             granted_at: "2026-11-24T00:00:00Z".into(),
         };

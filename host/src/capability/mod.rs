@@ -11,6 +11,7 @@
 //! process-group kill and an output cap, is written as one redacted JSON line to the
 //! journal, and goes to the [`Backend`] in force: live, dry-run, record or replay.
 
+pub mod argv_rules;
 mod backend;
 mod cassette;
 mod command;

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 pub enum Trust {
     /// Ships inside the binary: its declared programs are granted.
     BuiltIn,
-    /// Installed by the operator, who granted these programs.
+    /// Installed by the operator, who granted these programs; argument rules apply to
+    /// them except to those granted `unrestricted`.
     Granted {
         programs: BTreeSet<String>,
+        unrestricted: BTreeSet<String>,
         component: PathBuf,
     },
 }
@@ -98,6 +100,7 @@ impl ProgramPolicy {
             Trust::Granted {
                 programs,
                 component,
+                ..
             } => {
                 if programs.contains(program) {
                     return Ok(());
@@ -114,6 +117,26 @@ impl ProgramPolicy {
                     component.display()
                 ))
             }
+        }
+    }
+}
+
+impl ProgramPolicy {
+    /// `Ok` when the arguments keep a granted program to what it was granted for: the
+    /// host's argument rules hold for a third-party provider unless the operator
+    /// granted the program unrestricted.
+    pub fn check_args(&self, provider: &str, program: &str, args: &[String]) -> Result<(), String> {
+        match &self.trust {
+            Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => {
+                super::argv_rules::check(program, args).map_err(|why| {
+                    format!(
+                        "provider '{provider}' may not run this command: {why}. Only an operator \
+                         who trusts the provider with everything should grant it with \
+                         --grant-unrestricted {program}"
+                    )
+                })
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -167,6 +190,7 @@ mod tests {
             declared(),
             Trust::Granted {
                 programs: ["echo".to_string()].into(),
+                unrestricted: BTreeSet::new(),
                 component: "/tmp/fly.wasm".into(),
             },
         );
@@ -204,6 +228,7 @@ mod tests {
             declared(),
             Trust::Granted {
                 programs: BTreeSet::new(),
+                unrestricted: BTreeSet::new(),
                 component: "/tmp/x.wasm".into(),
             },
         )

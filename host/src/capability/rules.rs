@@ -16,6 +16,9 @@ pub(super) fn check(
     secrets: &Secrets,
 ) -> Result<(), String> {
     let provider = &caller.provider;
+    caller
+        .policy
+        .check_args(provider, &cmd.program, &cmd.args)?;
     for (key, _) in &cmd.env {
         caller.policy.check_env(provider, key)?;
     }

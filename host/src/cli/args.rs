@@ -171,9 +171,16 @@ pub enum ProviderAction {
     Install {
         /// The provider component (.wasm)
         file: PathBuf,
-        /// Grant only this program (repeatable; default: every program it declares)
+        /// Grant this program, held to the host's argument rules (repeatable)
         #[arg(long = "grant", value_name = "PROGRAM")]
         grants: Vec<String>,
+        /// Grant this program without argument rules (repeatable; trusts the provider
+        /// with everything that program can do)
+        #[arg(long = "grant-unrestricted", value_name = "PROGRAM")]
+        unrestricted: Vec<String>,
+        /// Without --grant: accept every program the component asks for, unasked
+        #[arg(long)]
+        yes: bool,
     },
 }
 

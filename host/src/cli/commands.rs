@@ -74,7 +74,21 @@ fn provider(ctx: &mut Context, action: ProviderAction) -> CloudResult<ExitCode> 
     let payload = match action {
         ProviderAction::List => ops::provider_list(ctx)?,
         ProviderAction::Inspect { provider } => ops::provider_inspect(ctx, &provider)?,
-        ProviderAction::Install { file, grants } => ops::provider_install(ctx, &file, &grants)?,
+        ProviderAction::Install {
+            file,
+            grants,
+            unrestricted,
+            yes,
+        } => {
+            let request = ops::InstallRequest {
+                file: &file,
+                grants,
+                unrestricted,
+                yes,
+            };
+            let console = ctx.console.clone();
+            ops::provider_install(ctx, request, &mut |prompt| console.ask(prompt))?
+        }
     };
     print(ctx, &payload)
 }

@@ -17,7 +17,7 @@ pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};
 pub use plan::{BootstrapOptions, RepoOverrides, bootstrap, resume, status};
 pub use providers::{
-    inspect as provider_inspect, install as provider_install, list as provider_list,
+    InstallRequest, inspect as provider_inspect, install as provider_install, list as provider_list,
 };
 pub use session::{Session, op_context};
 pub use setup::{CLOUD_YAML_TEMPLATE, init, schema};

@@ -6,7 +6,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::context::Context;
+use crate::capability::argv_rules::Exposure;
 use crate::error::{CloudError, CloudResult};
+use crate::plugin::ProviderDescription;
+use crate::plugin::registry::Grant;
 
 fn to_json(value: impl serde::Serialize) -> CloudResult<Value> {
     serde_json::to_value(value)
@@ -37,15 +40,71 @@ pub fn inspect(ctx: &Context, provider: &str) -> CloudResult<Value> {
     Ok(json!({"success": true, "provider": to_json(listing)?}))
 }
 
-/// Installs a component and records the operator's grant.
-pub fn install(ctx: &Context, file: &Path, grants: &[String]) -> CloudResult<Value> {
+/// What `provider install` was asked.
+pub struct InstallRequest<'a> {
+    pub file: &'a Path,
+    pub grants: Vec<String>,
+    pub unrestricted: Vec<String>,
+    /// Accept everything the component asks for without asking.
+    pub yes: bool,
+}
+
+/// Installs a component with the operator's grant. Without `--grant`, the component's
+/// request is shown (programs that amount to running arbitrary code marked) and the
+/// operator asked, unless `--yes`; declining installs nothing.
+pub fn install(
+    ctx: &Context,
+    request: InstallRequest<'_>,
+    confirm: &mut dyn FnMut(&str) -> bool,
+) -> CloudResult<Value> {
     let runtime = ctx.runtime()?;
-    let (listing, installed) = ctx
-        .registry()
-        .install(&runtime, file, grants, ctx.capability()?)?;
+    let registry = ctx.registry();
+    let grant = if request.grants.is_empty() && request.unrestricted.is_empty() {
+        let description = registry.describe_file(&runtime, request.file, ctx.capability()?)?;
+        if !request.yes && !confirm(&describe_request(&description)) {
+            return Err(CloudError::new(
+                "provider_not_granted",
+                format!(
+                    "nothing was installed: provider '{}' was not granted. Grant chosen programs with --grant PROGRAM, or all it asks for with --yes",
+                    description.name
+                ),
+            ));
+        }
+        Grant::everything_declared(&description)
+    } else {
+        Grant {
+            programs: request.grants,
+            unrestricted: request.unrestricted,
+        }
+    };
+    let (listing, installed) =
+        registry.install(&runtime, request.file, &grant, ctx.capability()?)?;
     Ok(json!({
         "success": true,
         "installed": installed.display().to_string(),
         "provider": to_json(listing)?,
     }))
+}
+
+/// The component's request as the operator reads it before granting it.
+fn describe_request(description: &ProviderDescription) -> String {
+    let mut text = format!(
+        "provider '{}' {} asks to run:\n",
+        description.name, description.version
+    );
+    for program in &description.programs {
+        let note = match program.exposure {
+            Exposure::ArbitraryCode => {
+                "  <- runs arbitrary code as you: granting it grants everything"
+            }
+            Exposure::Restricted => "  (arguments that would run local commands are refused)",
+            Exposure::Plain => "",
+        };
+        text.push_str(&format!("  {}{note}\n", program.name));
+    }
+    if !description.env.is_empty() {
+        text.push_str(&format!("and to set: {}\n", description.env.join(", ")));
+    }
+    text.push_str("Grant all of these? [y/N]: ");
+    text
 }

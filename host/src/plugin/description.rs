@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::bindings::megaplan::cloud::types as wit;
 use super::contract;
+use crate::capability::argv_rules::{Exposure, exposure};
 use crate::capability::{CommandSpec, policy};
 use crate::error::{CloudError, CloudResult};
 
@@ -14,6 +15,8 @@ pub struct ProgramDecl {
     pub name: String,
     pub install_hint: String,
     pub required: bool,
+    /// What granting it amounts to (the host's judgement, not the provider's).
+    pub exposure: Exposure,
 }
 
 /// Optional abilities a provider declares.
@@ -144,6 +147,7 @@ pub(super) fn validate(raw: wit::Description) -> CloudResult<ProviderDescription
             .programs
             .into_iter()
             .map(|p| ProgramDecl {
+                exposure: exposure(&p.name),
                 name: p.name,
                 install_hint: p.install_hint,
                 required: p.required,

@@ -20,6 +20,8 @@ include!(concat!(env!("OUT_DIR"), "/builtin_providers.rs"));
 
 mod install;
 
+pub use install::Grant;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     BuiltIn(&'static [u8]),
@@ -60,9 +62,15 @@ impl Candidate {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum GrantStatus {
     BuiltIn,
-    Granted { programs: Vec<String> },
+    Granted {
+        programs: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        unrestricted: Vec<String>,
+    },
     NotGranted,
-    Changed { granted_sha256: String },
+    Changed {
+        granted_sha256: String,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -138,6 +146,7 @@ impl Registry {
             },
             Some(g) => GrantStatus::Granted {
                 programs: g.programs.clone(),
+                unrestricted: g.unrestricted.clone(),
             },
         }
     }
@@ -172,8 +181,15 @@ impl Registry {
             self.grant_status(&candidate, &compiled.sha256, &self.grants()?),
         ) {
             (Source::BuiltIn(_), _) => Trust::BuiltIn,
-            (Source::File(path), GrantStatus::Granted { programs }) => Trust::Granted {
+            (
+                Source::File(path),
+                GrantStatus::Granted {
+                    programs,
+                    unrestricted,
+                },
+            ) => Trust::Granted {
                 programs: programs.into_iter().collect(),
+                unrestricted: unrestricted.into_iter().collect(),
                 component: path.clone(),
             },
             (Source::File(path), GrantStatus::NotGranted) => {
@@ -274,6 +290,7 @@ fn no_programs(candidate: &Candidate) -> Trust {
         Source::BuiltIn(_) => Trust::BuiltIn,
         Source::File(path) => Trust::Granted {
             programs: BTreeSet::new(),
+            unrestricted: BTreeSet::new(),
             component: path.clone(),
         },
     }

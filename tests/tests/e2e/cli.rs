@@ -190,7 +190,7 @@ fn an_installed_component_runs_only_its_granted_programs_and_journals_every_call
 #[test]
 fn a_changed_component_must_be_granted_again() {
     let sandbox = Sandbox::new();
-    let (_, code) = sandbox.json(&["provider", "install", MISCHIEF]);
+    let (_, code) = sandbox.json(&["provider", "install", MISCHIEF, "--yes"]);
     assert_eq!(code, 0);
     let installed = sandbox.home().join("providers").join("mischief.wasm");
     changed_copy(MISCHIEF, &installed);
@@ -208,7 +208,7 @@ fn a_changed_component_must_be_granted_again() {
     assert_eq!(code, 1);
     assert_error(&err, "provider_not_granted", "changed since it was granted");
 
-    let (_, code) = sandbox.json(&["provider", "install", installed.to_str().unwrap()]);
+    let (_, code) = sandbox.json(&["provider", "install", installed.to_str().unwrap(), "--yes"]);
     assert_eq!(code, 0);
     assert_eq!(stdout(&sandbox.run(&["exec", "run echo again"])), "again\n");
 }
@@ -216,7 +216,7 @@ fn a_changed_component_must_be_granted_again() {
 #[test]
 fn dry_run_prints_the_commands_and_runs_none() {
     let sandbox = Sandbox::new();
-    sandbox.json(&["provider", "install", MISCHIEF]);
+    sandbox.json(&["provider", "install", MISCHIEF, "--yes"]);
     let marker = sandbox.project().join("should-not-exist");
     let out = sandbox.run(&[
         "--dry-run",
@@ -251,7 +251,7 @@ fn dry_run_prints_the_commands_and_runs_none() {
 #[test]
 fn verbose_shows_the_journal_line_on_stderr() {
     let sandbox = Sandbox::new();
-    sandbox.json(&["provider", "install", MISCHIEF]);
+    sandbox.json(&["provider", "install", MISCHIEF, "--yes"]);
     let out = sandbox.run(&[
         "--verbose",
         "exec",
@@ -267,7 +267,7 @@ fn verbose_shows_the_journal_line_on_stderr() {
 #[test]
 fn a_recording_replays_and_a_different_call_is_a_clear_miss() {
     let sandbox = Sandbox::new();
-    sandbox.json(&["provider", "install", MISCHIEF]);
+    sandbox.json(&["provider", "install", MISCHIEF, "--yes"]);
     let cassette = sandbox.project().join("cassette.jsonl");
     let cassette = cassette.to_str().unwrap();
     let out = sandbox.run(&["--record", cassette, "exec", "run echo recorded"]);
@@ -356,7 +356,7 @@ fn completions_are_generated() {
 #[test]
 fn an_interrupt_stops_the_commands_megaplan_cloud_started() {
     let sandbox = Sandbox::new();
-    sandbox.json(&["provider", "install", MISCHIEF]);
+    sandbox.json(&["provider", "install", MISCHIEF, "--yes"]);
     let pidfile = sandbox.project().join("grandchild.pid");
     let script = sandbox.project().join("linger.sh");
     std::fs::write(
@@ -394,4 +394,59 @@ fn an_interrupt_stops_the_commands_megaplan_cloud_started() {
         gone.is_some(),
         "sleep {grandchild} outlived the interrupted megaplan-cloud"
     );
+}
+
+#[test]
+fn install_asks_before_granting_and_marks_what_runs_arbitrary_code() {
+    let sandbox = Sandbox::new();
+    let (inspected, _) = sandbox.json(&["provider", "inspect", MISCHIEF]);
+    let programs = inspected["provider"]["programs"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let exposure = |name: &str| {
+        programs
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["exposure"].clone())
+            .unwrap()
+    };
+    assert_eq!(exposure("sh"), "arbitrary-code");
+    assert_eq!(exposure("ssh"), "restricted");
+    assert_eq!(exposure("echo"), "plain");
+    let install = |answer: &str| {
+        let mut child = process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
+            .args(["provider", "install", MISCHIEF])
+            .current_dir(sandbox.project())
+            .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let declined = install("n\n");
+    assert_eq!(declined.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&declined.stderr).into_owned();
+    assert!(
+        stderr.contains("  sh  <- runs arbitrary code as you: granting it grants everything"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Grant all of these? [y/N]: "), "{stderr}");
+    let error: serde_json::Value = serde_json::from_slice(&declined.stdout).unwrap();
+    assert_eq!(error["error"], "provider_not_granted");
+    assert!(!sandbox.home().join("providers/mischief.wasm").exists());
+    let accepted = install("y\n");
+    assert_eq!(accepted.status.code(), Some(0));
+    let installed: serde_json::Value = serde_json::from_slice(&accepted.stdout).unwrap();
+    assert_eq!(installed["provider"]["grant"]["status"], "granted");
+    assert!(sandbox.home().join("providers/mischief.wasm").exists());
 }

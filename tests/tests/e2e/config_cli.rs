@@ -158,7 +158,7 @@ fn build_and_deploy_materialize_the_deploy_dir_and_env_files_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     assert_eq!(
-        run(dir.path(), &["provider", "install", MISCHIEF])
+        run(dir.path(), &["provider", "install", MISCHIEF, "--yes"])
             .status
             .code(),
         Some(0)

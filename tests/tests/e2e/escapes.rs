@@ -179,3 +179,24 @@ fn a_flood_of_host_calls_is_cut_off() {
     let mut fresh = h.mischief();
     assert_eq!(exec(&mut fresh, "flood 50").unwrap(), "denied 50");
 }
+
+#[test]
+fn a_granted_program_is_still_held_to_its_argument_rules() {
+    let h = harness();
+    let mut p = h.load_granted(&["echo", "ssh", "docker"]);
+    let marker = h.deploy_dir.path().join("pwned");
+    let attacks = [
+        format!(
+            "run ssh -o ProxyCommand=touch{} -- 127.0.0.1 true",
+            marker.display()
+        ),
+        "run ssh -F /tmp/evil_config 127.0.0.1 true".to_string(),
+        "run docker run --privileged -v /:/host alpine true".to_string(),
+        "run docker compose -f /dev/stdin up".to_string(),
+    ];
+    for attack in attacks {
+        denied(exec(&mut p, &attack), "--grant-unrestricted");
+    }
+    assert!(!marker.exists());
+    assert_host_usable(&h);
+}

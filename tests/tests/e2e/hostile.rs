@@ -52,6 +52,7 @@ impl Harness {
                 .iter()
                 .map(|p| p.to_string())
                 .collect::<BTreeSet<_>>(),
+            unrestricted: BTreeSet::new(),
             component: path.into(),
         };
         self.runtime.instantiate(
@@ -64,6 +65,11 @@ impl Harness {
 
     pub(crate) fn mischief(&self) -> ProviderInstance {
         self.load(MISCHIEF, &["echo", "cat", "sleep"]).unwrap()
+    }
+
+    /// The mischief component with these programs granted.
+    pub(crate) fn load_granted(&self, granted: &[&str]) -> ProviderInstance {
+        self.load(MISCHIEF, granted).unwrap()
     }
 }
 

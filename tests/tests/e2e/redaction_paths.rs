@@ -25,7 +25,9 @@ impl Sandbox {
                 &[("MISCHIEF_TOKEN", SECRET)],
             ),
         };
-        sandbox.project.ok(&["provider", "install", MISCHIEF]);
+        sandbox
+            .project
+            .ok(&["provider", "install", MISCHIEF, "--yes"]);
         sandbox
     }
 

@@ -1,5 +1,5 @@
 //! `provider install`: a third-party component checked, copied into the providers
-//! directory, and granted the programs the operator accepted.
+//! directory, and granted exactly the programs the operator accepted.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -9,17 +9,85 @@ use super::{GrantStatus, Listing, Registry, file_candidate, is_builtin, no_progr
 use crate::capability::Capability;
 use crate::capability::grants::GrantRecord;
 use crate::error::{CloudError, CloudResult};
-use crate::plugin::Runtime;
+use crate::plugin::{ProviderDescription, Runtime};
+
+/// What the operator grants a component.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Grant {
+    /// Programs it may run, held to the host's argument rules.
+    pub programs: Vec<String>,
+    /// Of those, the ones granted without argument rules.
+    pub unrestricted: Vec<String>,
+}
+
+impl Grant {
+    /// Everything the component declares, under the argument rules.
+    pub fn everything_declared(description: &ProviderDescription) -> Self {
+        Grant {
+            programs: description
+                .programs
+                .iter()
+                .map(|p| p.name.clone())
+                .collect(),
+            unrestricted: Vec::new(),
+        }
+    }
+
+    /// The grant, checked against what the component declares, sorted and unique.
+    fn checked(&self, description: &ProviderDescription) -> CloudResult<Self> {
+        let declared: BTreeSet<&str> = description
+            .programs
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        let wanted = self.programs.iter().chain(&self.unrestricted);
+        for program in wanted {
+            if !declared.contains(program.as_str()) {
+                return Err(CloudError::new(
+                    "invalid_args",
+                    format!(
+                        "cannot grant '{program}': provider '{}' does not declare it (declared: {})",
+                        description.name,
+                        declared.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+        }
+        let unrestricted: BTreeSet<String> = self.unrestricted.iter().cloned().collect();
+        let programs: BTreeSet<String> = self
+            .programs
+            .iter()
+            .cloned()
+            .chain(unrestricted.clone())
+            .collect();
+        Ok(Grant {
+            programs: programs.into_iter().collect(),
+            unrestricted: unrestricted.into_iter().collect(),
+        })
+    }
+}
 
 impl Registry {
+    /// What a component file says about itself, without letting it run anything.
+    pub fn describe_file(
+        &self,
+        runtime: &Runtime,
+        file: &Path,
+        capability: Arc<Capability>,
+    ) -> CloudResult<ProviderDescription> {
+        let candidate = file_candidate(file)?;
+        let compiled = self.compile(runtime, &candidate)?;
+        let instance = runtime.instantiate(&compiled, no_programs(&candidate), capability, None)?;
+        Ok(instance.description().clone())
+    }
+
     /// Installs a third-party component: checks it, copies it into the providers
-    /// directory, and records the grant (all declared programs unless `grant` names a
-    /// subset).
+    /// directory, and records `grant`.
     pub fn install(
         &self,
         runtime: &Runtime,
         file: &Path,
-        grant: &[String],
+        grant: &Grant,
         capability: Arc<Capability>,
     ) -> CloudResult<(Listing, PathBuf)> {
         let candidate = file_candidate(file)?;
@@ -35,32 +103,7 @@ impl Registry {
                 ),
             ));
         }
-        let declared: BTreeSet<&str> = description
-            .programs
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
-        let programs: Vec<String> = if grant.is_empty() {
-            declared.iter().map(|p| p.to_string()).collect()
-        } else {
-            for program in grant {
-                if !declared.contains(program.as_str()) {
-                    return Err(CloudError::new(
-                        "invalid_args",
-                        format!(
-                            "cannot grant '{program}': provider '{name}' does not declare it (declared: {})",
-                            declared.iter().copied().collect::<Vec<_>>().join(", ")
-                        ),
-                    ));
-                }
-            }
-            grant
-                .iter()
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
+        let grant = grant.checked(&description)?;
         let bytes = candidate.bytes()?;
         let installed = self.home.providers_dir().join(format!("{name}.wasm"));
         crate::fs::atomic_write(&installed, &bytes, 0o644)?;
@@ -69,7 +112,8 @@ impl Registry {
             &name,
             GrantRecord {
                 sha256: compiled.sha256.clone(),
-                programs: programs.clone(),
+                programs: grant.programs.clone(),
+                unrestricted: grant.unrestricted.clone(),
                 source: file.display().to_string(),
                 granted_at: jiff::Timestamp::now().to_string(),
             },
@@ -78,7 +122,10 @@ impl Registry {
             name: name.clone(),
             source: installed.display().to_string(),
             sha256: compiled.sha256,
-            grant: GrantStatus::Granted { programs },
+            grant: GrantStatus::Granted {
+                programs: grant.programs,
+                unrestricted: grant.unrestricted,
+            },
             description,
         };
         Ok((listing, installed))

@@ -39,6 +39,8 @@ impl ProviderImpl for Mischief {
                 program("sleep"),
                 program("sh"),
                 program("stat"),
+                program("ssh"),
+                program("docker"),
             ],
             env: vec!["MISCHIEF_MODE".into()],
             features: Features::REMOTE_EXEC,
