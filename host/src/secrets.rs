@@ -72,6 +72,19 @@ impl Secrets {
             .collect()
     }
 
+    /// The configured names whose value is set but too short to be masked anywhere.
+    pub fn short(&self) -> Vec<String> {
+        self.names
+            .iter()
+            .filter(|name| {
+                self.value(name).is_some_and(|v| {
+                    !v.is_empty() && v.trim().len() < crate::redact::MIN_LITERAL_LEN
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
     /// A redactor for the configured names and whatever values they have.
     pub fn redactor(&self) -> Redactor {
         let values: Vec<String> = self
@@ -103,6 +116,9 @@ mod tests {
         assert!(secrets.is_set("TOKEN"));
         assert!(!secrets.is_set("EMPTY"));
         assert_eq!(secrets.unset(), ["EMPTY", "MISSING"]);
+        assert!(secrets.short().is_empty());
+        let short = Secrets::in_memory(&[("PIN", "1234")]);
+        assert_eq!(short.short(), ["PIN"]);
         let redacted = secrets.redactor().redact("x s3cr3t-value y").into_owned();
         assert_eq!(redacted, "x ***REDACTED*** y");
         assert!(!format!("{secrets:?}").contains("s3cr3t"));

@@ -130,6 +130,13 @@ impl Context {
         }
         self.secrets = self.secrets.clone().with_names(&loaded.spec.secrets);
         self.redactor = Arc::new(self.secrets.redactor());
+        for name in self.secrets.short() {
+            self.console.err_line(&format!(
+                "warning: secret {name} is shorter than {} characters: it is redacted only where it stands as a word (from {} characters) or after its name ({name}=value)",
+                crate::redact::MIN_LITERAL_LEN,
+                crate::redact::MIN_WORD_LEN
+            ));
+        }
         Ok(loaded.spec)
     }
 

@@ -2,11 +2,13 @@
 //! document.
 //!
 //! Rules (the reference's, plus what the most trusted runners do; docs/architecture.md):
-//! 1. `NAME=value` / `NAME: value` for configured secret names: the value is replaced,
-//!    the name and separator kept.
+//! 1. `NAME=value`, `NAME: value`, `NAME="value"`, `NAME='value'` for configured secret
+//!    names, whatever the value's length: the value is replaced, the name, separator
+//!    and quotes kept.
 //! 2. Literal secret values of at least 8 characters, in every form of [`variants`]
 //!    (trimmed, each line, base64 at three alignments, URL-encoded, JSON-escaped),
-//!    longest first.
+//!    longest first, also inside base64 wrapped at 64 or 76 columns; values of 4 to 7
+//!    characters where they stand as a whole word.
 //! 3. Token shapes ([`shapes`]).
 //!
 //! All rules find byte ranges in one pass each; overlapping ranges are merged and each
@@ -16,6 +18,7 @@
 mod shapes;
 mod stream;
 mod variants;
+mod wrapped;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -25,15 +28,23 @@ use regex::bytes::Regex;
 
 pub use shapes::SHAPES;
 pub use stream::StreamRedactor;
-pub use variants::{MIN_LITERAL_LEN, variants};
+pub use variants::{MIN_LITERAL_LEN, MIN_WORD_LEN, short_forms, variants};
 
 pub const REPLACEMENT: &str = "***REDACTED***";
 
 #[derive(Debug, Clone)]
 pub struct Redactor {
     named: Option<Regex>,
+    /// Matches a configured name (and separator) at the very end of a buffer: a named
+    /// value may still follow, so a stream must not cut there.
+    name_tail: Option<Regex>,
+    longest_name: usize,
     literals: Option<AhoCorasick>,
     longest_literal: usize,
+    /// Literal forms that span lines: a stream holds back a tail that could begin one.
+    multi_line: Vec<Vec<u8>>,
+    /// Values of 4 to 7 characters, masked as whole words only.
+    words: Option<AhoCorasick>,
     shapes: Regex,
 }
 
@@ -46,61 +57,136 @@ impl Default for Redactor {
 impl Redactor {
     /// `names` are the secret names from cloud.yaml, `values` their local values.
     pub fn new(names: &[String], values: &[String]) -> Self {
+        let alternatives = names
+            .iter()
+            .map(|n| regex::escape(n))
+            .collect::<Vec<_>>()
+            .join("|");
+        // Separators never cross a newline, so a stream can always cut at one.
         let named = (!names.is_empty()).then(|| {
-            let alternatives = names
-                .iter()
-                .map(|n| regex::escape(n))
-                .collect::<Vec<_>>()
-                .join("|");
-            // Separators never cross a newline, so a stream can always cut at one.
             Regex::new(&format!(
-                r#"\b(?:{alternatives})[^\S\n]*[:=][^\S\n]*([^\s"']+)"#
+                r#"\b(?:{alternatives})[^\S\n]*[:=][^\S\n]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"']+))"#
+            ))
+            .expect("escaped names form a valid pattern")
+        });
+        let name_tail = (!names.is_empty()).then(|| {
+            Regex::new(&format!(
+                r#"\b(?:{alternatives})[^\S\n]*(?:[:=][^\S\n]*["']?)?$"#
             ))
             .expect("escaped names form a valid pattern")
         });
         let mut literals: Vec<String> = values.iter().flat_map(|v| variants(v)).collect();
         literals.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         literals.dedup();
-        let longest_literal = literals.first().map_or(0, String::len);
-        let literals = (!literals.is_empty()).then(|| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&literals)
-                .expect("literal patterns build")
-        });
+        let multi_line = literals
+            .iter()
+            .filter(|l| l.contains('\n'))
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        let words: Vec<String> = values.iter().flat_map(|v| short_forms(v)).collect();
         Redactor {
             named,
-            literals,
-            longest_literal,
+            name_tail,
+            longest_name: names.iter().map(String::len).max().unwrap_or(0),
+            longest_literal: literals.first().map_or(0, String::len),
+            literals: automaton(&literals),
+            multi_line,
+            words: automaton(&words),
             shapes: Regex::new(&shapes::combined()).expect("static patterns"),
         }
     }
 
-    /// The longest literal form, which bounds how far a literal match can reach.
-    pub(crate) fn longest_literal(&self) -> usize {
-        self.longest_literal
+    /// How much a stream must keep back so that no match can straddle a cut: the
+    /// longest literal form (with the newlines of its wrapped base64), or a name and
+    /// its separator.
+    pub(crate) fn reach(&self) -> usize {
+        (self.longest_literal + self.longest_literal / 32 + 2).max(self.longest_name + 64)
     }
 
     /// The merged, sorted ranges to replace in `hay`.
     pub(crate) fn ranges(&self, hay: &[u8]) -> Vec<Range<usize>> {
-        self.matches(hay).0
+        self.matches(hay, None).0
+    }
+
+    /// How far a stream may emit `block` (which ends with a newline) now: not into a
+    /// run of wrapped base64 that may go on, nor into lines that may begin a multi-line
+    /// secret. What lies past the returned index waits for more input.
+    pub(crate) fn safe_cut(&self, block: &[u8]) -> usize {
+        let mut cut = block.len();
+        // Trailing full-width base64 lines: the run may continue in the next read.
+        let body = block.strip_suffix(b"\n").unwrap_or(block);
+        let mut width = None;
+        for line in body.rsplit(|b| *b == b'\n') {
+            match wrapped::full_width(line) {
+                Some(w) if width.is_none_or(|x| x == w) => {
+                    width = Some(w);
+                    cut -= line.len() + 1;
+                }
+                _ => break,
+            }
+        }
+        // A tail that starts a multi-line literal (which may begin mid-line).
+        for literal in &self.multi_line {
+            let from = block.len().saturating_sub(literal.len() - 1);
+            let first = literal[0];
+            let start = memchr::memchr_iter(first, &block[from..])
+                .map(|i| from + i)
+                .find(|&i| literal.starts_with(&block[i..]));
+            if let Some(start) = start {
+                cut = cut.min(start);
+            }
+        }
+        if cut < block.len() {
+            // Never cut inside a match already complete: hold it back whole.
+            let (_, extents) = self.matches(block, None);
+            if let Some(extent) = extents.iter().find(|e| e.start < cut && cut < e.end) {
+                cut = extent.start;
+            }
+        }
+        cut
+    }
+
+    /// Where a configured name (with its separator) ends `hay`, so that the value may
+    /// still follow.
+    pub(crate) fn trailing_name(&self, hay: &[u8]) -> Option<usize> {
+        let tail = &self.name_tail.as_ref()?;
+        let from = hay.len().saturating_sub(self.longest_name + 4096);
+        tail.find(&hay[from..]).map(|m| from + m.start())
     }
 
     /// The ranges to replace, and the full extent of every match (a `NAME=value`
     /// match spans its name too): a stream must never cut inside an extent.
-    pub(crate) fn matches(&self, hay: &[u8]) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    /// `before` is the byte just before `hay` in the stream, if any (a whole-word match
+    /// needs it).
+    pub(crate) fn matches(
+        &self,
+        hay: &[u8],
+        before: Option<u8>,
+    ) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
         let mut ranges = Vec::new();
         let mut extents = Vec::new();
         if let Some(named) = &self.named {
             for captures in named.captures_iter(hay) {
-                if let (Some(whole), Some(value)) = (captures.get(0), captures.get(1)) {
+                let value = (1..=3).find_map(|group| captures.get(group));
+                if let (Some(whole), Some(value)) = (captures.get(0), value) {
                     extents.push(whole.range());
-                    ranges.push(value.range());
+                    if !value.is_empty() {
+                        ranges.push(value.range());
+                    }
                 }
             }
         }
         if let Some(literals) = &self.literals {
             ranges.extend(literals.find_iter(hay).map(|m| m.range()));
+            ranges.extend(wrapped::matches(literals, hay));
+        }
+        if let Some(words) = &self.words {
+            ranges.extend(
+                words
+                    .find_iter(hay)
+                    .map(|m| m.range())
+                    .filter(|r| is_whole_word(hay, r, before)),
+            );
         }
         ranges.extend(self.shapes.find_iter(hay).map(|m| m.range()));
         let ranges = merge(ranges);
@@ -129,6 +215,25 @@ impl Redactor {
             ),
         }
     }
+}
+
+fn automaton(patterns: &[String]) -> Option<AhoCorasick> {
+    (!patterns.is_empty()).then(|| {
+        AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(patterns)
+            .expect("literal patterns build")
+    })
+}
+
+/// Not glued to a letter, digit or `_` on either side.
+fn is_whole_word(hay: &[u8], range: &Range<usize>, context: Option<u8>) -> bool {
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before = match range.start.checked_sub(1) {
+        Some(i) => hay.get(i).copied(),
+        None => context,
+    };
+    !before.is_some_and(word) && !hay.get(range.end).copied().is_some_and(word)
 }
 
 /// Sorts and merges overlapping or touching ranges.
@@ -185,9 +290,17 @@ mod tests {
     fn named_values_keep_name_and_separator() {
         let r = redactor();
         assert_eq!(r.redact("API_TOKEN = abc"), "API_TOKEN = ***REDACTED***");
-        assert_eq!(r.redact("API_TOKEN=\"abc\""), "API_TOKEN=\"abc\"");
+        // Quoted, of any length: only the value goes.
+        assert_eq!(
+            r.redact("API_TOKEN=\"abc\""),
+            "API_TOKEN=\"***REDACTED***\""
+        );
+        assert_eq!(r.redact("API_TOKEN: 'a b'"), "API_TOKEN: '***REDACTED***'");
+        assert_eq!(r.redact("API_TOKEN=\"\""), "API_TOKEN=\"\"");
         assert_eq!(r.redact("MY_API_TOKEN=abc"), "MY_API_TOKEN=abc");
-        assert_eq!(r.redact("a short word"), "a short word");
+        // "short" (5 characters) is a configured value: masked as a word, not inside one.
+        assert_eq!(r.redact("a short word"), "a ***REDACTED*** word");
+        assert_eq!(r.redact("shorter shortstop"), "shorter shortstop");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct StreamRedactor<'a> {
     holdback: usize,
     /// A token longer than the window was cut; its tail is swallowed too.
     in_token: bool,
+    /// The last byte written, the left context of what comes next.
+    before: Option<u8>,
 }
 
 /// Characters that can continue a token, a named value or an encoded secret.
@@ -34,13 +36,14 @@ impl<'a> StreamRedactor<'a> {
 
     /// A smaller window, for tests of the early-flush path.
     pub fn with_window(redactor: &'a Redactor, window: usize) -> Self {
-        let holdback = redactor.longest_literal().max(256);
+        let holdback = redactor.reach().max(256);
         StreamRedactor {
             redactor,
             pending: Vec::new(),
             window: window.max(holdback * 2),
             holdback,
             in_token: false,
+            before: None,
         }
     }
 
@@ -64,13 +67,16 @@ impl<'a> StreamRedactor<'a> {
         let (complete, rest) = chunk.split_at(last_newline + 1);
         if self.pending.is_empty() {
             // The common case: whole lines straight from the chunk, no copy.
-            self.emit(complete, out);
+            let cut = self.redactor.safe_cut(complete);
+            self.emit(&complete[..cut], out);
+            self.pending.extend_from_slice(&complete[cut..]);
         } else {
             self.pending.extend_from_slice(complete);
             let block = std::mem::take(&mut self.pending);
-            self.emit(&block, out);
+            let cut = self.redactor.safe_cut(&block);
+            self.emit(&block[..cut], out);
             self.pending = block;
-            self.pending.clear();
+            self.pending.drain(..cut);
         }
         self.pending.extend_from_slice(rest);
         if self.pending.len() > self.window {
@@ -84,17 +90,25 @@ impl<'a> StreamRedactor<'a> {
         self.emit(&pending, out);
     }
 
-    fn emit(&self, block: &[u8], out: &mut Vec<u8>) {
-        let ranges = self.redactor.ranges(block);
+    fn emit(&mut self, block: &[u8], out: &mut Vec<u8>) {
+        if block.is_empty() {
+            return;
+        }
+        let (ranges, _) = self.redactor.matches(block, self.before);
         splice(block, &ranges, out);
+        self.before = block.last().copied();
     }
 
     /// Flushes a long newline-less line, keeping back what might still be part of a
     /// match.
     fn flush_early(&mut self, out: &mut Vec<u8>) {
         let len = self.pending.len();
-        let (ranges, extents) = self.redactor.matches(&self.pending);
+        let (ranges, extents) = self.redactor.matches(&self.pending, self.before);
         let mut cut = len - self.holdback;
+        // A name at the end may still get its value.
+        if let Some(name) = self.redactor.trailing_name(&self.pending) {
+            cut = cut.min(name);
+        }
         for extent in &extents {
             // Never cut through a match (name included), nor flush one that reaches
             // the end of what we have: it may continue in the next chunk.
@@ -113,6 +127,7 @@ impl<'a> StreamRedactor<'a> {
         }
         let flushed: Vec<Range<usize>> = ranges.into_iter().filter(|r| r.end <= cut).collect();
         splice(&self.pending[..cut], &flushed, out);
+        self.before = Some(self.pending[cut - 1]);
         self.pending.drain(..cut);
     }
 }
@@ -192,5 +207,17 @@ mod tests {
             .chain([b" after\n".as_slice()])
             .collect();
         assert_eq!(run(&r, 1024, &chunks), "***REDACTED*** after\n");
+    }
+
+    #[test]
+    fn a_multi_line_secret_split_anywhere_is_redacted_whole() {
+        let secret = "6\nAA+a=a0=0\nA\n/a+AA6";
+        let r = Redactor::new(&[], &[secret.to_string()]);
+        let text = format!("a  a  aaa  aaaaa a \n{secret}\nafter\n");
+        let whole = r.redact(&text).into_owned();
+        for cut in 0..=text.len() {
+            let (a, b) = text.as_bytes().split_at(cut);
+            assert_eq!(run(&r, WINDOW, &[a, b]), whole, "cut at {cut}");
+        }
     }
 }

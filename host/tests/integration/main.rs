@@ -8,5 +8,6 @@
 mod capability;
 mod contract;
 mod layering;
+mod redaction_forms;
 mod redaction_props;
 mod schema_and_init;
