@@ -21,6 +21,7 @@ mod journal;
 pub mod log;
 pub mod policy;
 pub mod process;
+mod reap;
 mod rules;
 mod spawn;
 mod stdin;

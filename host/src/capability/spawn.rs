@@ -51,6 +51,7 @@ impl LiveGroup {
     /// arriving as soon as the child runs is forwarded rather than lost.
     fn prepare() {
         FORWARD_INTERRUPTS.call_once(forward_interrupts);
+        super::reap::become_subreaper();
     }
 
     fn register(child: &Child) -> Self {
@@ -147,10 +148,9 @@ fn read_capped(mut pipe: impl Read, cap: usize) -> (Vec<u8>, bool) {
     (kept, truncated)
 }
 
-fn kill_group(child: &Child) {
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-    }
+/// Ends the command and everything it started, even what left its process group.
+fn kill_group(child: &Child, tag: &str) {
+    super::reap::kill_everything(child.id() as i32, tag);
 }
 
 fn status_code(status: ExitStatus) -> i32 {
@@ -160,7 +160,11 @@ fn status_code(status: ExitStatus) -> i32 {
 }
 
 /// Waits for the child until `deadline`; on expiry kills its process group.
-fn wait_until(child: &mut Child, deadline: Option<Instant>) -> std::io::Result<(ExitStatus, bool)> {
+fn wait_until(
+    child: &mut Child,
+    deadline: Option<Instant>,
+    tag: &str,
+) -> std::io::Result<(ExitStatus, bool)> {
     let Some(deadline) = deadline else {
         return Ok((child.wait()?, false));
     };
@@ -168,7 +172,7 @@ fn wait_until(child: &mut Child, deadline: Option<Instant>) -> std::io::Result<(
     match child.wait_timeout(remaining)? {
         Some(status) => Ok((status, false)),
         None => {
-            kill_group(child);
+            kill_group(child, tag);
             Ok((child.wait()?, true))
         }
     }
@@ -181,8 +185,10 @@ pub(super) fn capture(
     cap: usize,
 ) -> std::io::Result<Outcome> {
     let deadline = Instant::now() + timeout;
+    let tag = super::reap::new_tag();
     let mut cmd = command(&launch);
-    cmd.stdin(stdin_stdio(&launch.stdin))
+    cmd.env(super::reap::TAG, &tag)
+        .stdin(stdin_stdio(&launch.stdin))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
@@ -197,7 +203,7 @@ pub(super) fn capture(
     thread::spawn(move || out_sender.send((true, read_capped(stdout, cap))));
     thread::spawn(move || sender.send((false, read_capped(stderr, cap))));
 
-    let (status, mut timed_out) = wait_until(&mut child, Some(deadline))?;
+    let (status, mut timed_out) = wait_until(&mut child, Some(deadline), &tag)?;
     let mut output = Output {
         status: status_code(status),
         ..Output::default()
@@ -209,7 +215,7 @@ pub(super) fn capture(
         let received = match receiver.recv_timeout(remaining) {
             Ok(received) => received,
             Err(_) => {
-                kill_group(&child);
+                kill_group(&child, &tag);
                 timed_out = true;
                 match receiver.recv_timeout(Duration::from_secs(5)) {
                     Ok(received) => received,
@@ -240,8 +246,10 @@ pub(super) fn stream(
 ) -> std::io::Result<Outcome> {
     let deadline = timeout.map(|t| Instant::now() + t);
     let (mut reader, writer) = std::io::pipe()?;
+    let tag = super::reap::new_tag();
     let mut cmd = command(&launch);
-    cmd.stdin(stdin_stdio(&launch.stdin))
+    cmd.env(super::reap::TAG, &tag)
+        .stdin(stdin_stdio(&launch.stdin))
         .stdout(writer.try_clone()?)
         .stderr(writer)
         .process_group(0);
@@ -252,7 +260,7 @@ pub(super) fn stream(
     drop(cmd);
     let feeder = feed_stdin(&mut child, launch.stdin);
     let pid = child.id();
-    let watchdog = deadline.map(|deadline| spawn_watchdog(pid, deadline));
+    let watchdog = deadline.map(|deadline| spawn_watchdog(pid, deadline, tag));
     let mut buf = [0u8; 64 * 1024];
     loop {
         match reader.read(&mut buf) {
@@ -289,7 +297,7 @@ impl Watchdog {
     }
 }
 
-fn spawn_watchdog(pid: u32, deadline: Instant) -> Watchdog {
+fn spawn_watchdog(pid: u32, deadline: Instant, tag: String) -> Watchdog {
     let (cancel, cancelled) = mpsc::channel::<()>();
     let (fired_tx, fired) = mpsc::channel();
     thread::spawn(move || {
@@ -298,8 +306,8 @@ fn spawn_watchdog(pid: u32, deadline: Instant) -> Watchdog {
             cancelled.recv_timeout(remaining),
             Err(mpsc::RecvTimeoutError::Timeout)
         );
-        if fire && let Some(pid) = rustix::process::Pid::from_raw(pid as i32) {
-            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        if fire {
+            super::reap::kill_everything(pid as i32, &tag);
         }
         let _ = fired_tx.send(fire);
     });

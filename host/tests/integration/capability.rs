@@ -350,3 +350,32 @@ fn the_journal_of_one_operation_is_capped() {
         .collect::<String>();
     assert!(text.contains("again"), "{text}");
 }
+
+#[test]
+fn a_timeout_also_kills_what_left_the_process_group() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("escaped.pid");
+    // `setsid` puts the sleep in a session (and group) of its own.
+    let mut cmd = sh(&format!(
+        "setsid sleep 30 & echo $! > {}; wait",
+        pidfile.display()
+    ));
+    cmd.timeout = Some(Duration::from_millis(400));
+    let err = cap.run(&caller(), &cmd).unwrap_err();
+    assert!(matches!(err, ProcessError::TimedOut(_)), "{err:?}");
+    let pid = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .to_string();
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|stat| !stat.contains(") Z "))
+            .unwrap_or(false)
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive() && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    assert!(!alive(), "the setsid'd sleep {pid} survived the timeout");
+}
