@@ -37,6 +37,7 @@ mod tests {
             unset_secrets: vec![],
             deploy_dir: None,
             session: None,
+            nonce: "n0".into(),
         }
     }
 

@@ -86,6 +86,30 @@ impl Settings {
 pub struct Capability {
     settings: Settings,
     journal: Journal,
+    /// The nonce of the operation under way (see [`fresh_nonce`]).
+    nonce: std::sync::Mutex<String>,
+}
+
+/// The placeholder cassettes store instead of an operation's nonce.
+pub const NONCE_PLACEHOLDER: &str = "${NONCE}";
+
+/// 96 random bits as hex, from the kernel: unknown to anything remote.
+pub fn fresh_nonce() -> String {
+    use std::io::Read;
+    let mut bytes = [0u8; 12];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if read.is_err() {
+        // No kernel randomness: fall back to the std hasher's random keys and the clock.
+        use std::hash::{BuildHasher, Hasher};
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        bytes[..8].copy_from_slice(&hasher.finish().to_le_bytes());
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Capability {
@@ -96,7 +120,20 @@ impl Capability {
             settings.console.clone(),
             settings.journal_cap,
         );
-        Capability { settings, journal }
+        Capability {
+            settings,
+            journal,
+            nonce: std::sync::Mutex::new(String::new()),
+        }
+    }
+
+    /// The operation under way uses this nonce; cassettes store it as a placeholder.
+    pub fn set_nonce(&self, nonce: &str) {
+        *self.nonce.lock().unwrap_or_else(|p| p.into_inner()) = nonce.to_string();
+    }
+
+    fn nonce(&self) -> String {
+        self.nonce.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// A provider operation begins: the per-operation budgets start afresh.

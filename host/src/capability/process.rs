@@ -6,8 +6,8 @@ use std::time::Instant;
 use super::cassette::Key;
 use super::journal::JournalEntry;
 use super::{
-    Backend, CallKind, Caller, Capability, CommandSpec, Output, OutputMode, ProcessError, rules,
-    spawn, stdin,
+    Backend, CallKind, Caller, Capability, CommandSpec, NONCE_PLACEHOLDER, Output, OutputMode,
+    ProcessError, rules, spawn, stdin,
 };
 
 /// How a command's output reaches the host.
@@ -128,7 +128,9 @@ impl Capability {
                 Ok(Output::default())
             }
             Backend::Replay(player) => {
-                let output = player.replay(&self.cassette_key(cmd, delivery.kind()))?;
+                let mut output = player.replay(&self.cassette_key(cmd, delivery.kind()))?;
+                output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
+                output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
                 if let Delivery::Stream(sink) = delivery {
                     sink(&output.stdout);
                 }
@@ -141,10 +143,15 @@ impl Capability {
                 if let Some(streamed) = streamed {
                     output.stdout = streamed;
                 }
+                let stored = Output {
+                    stdout: self.nonce_out(&output.stdout),
+                    stderr: self.nonce_out(&output.stderr),
+                    ..output.clone()
+                };
                 recorder
                     .record(
                         &self.cassette_key(cmd, kind),
-                        &output,
+                        &stored,
                         &self.settings.redactor,
                     )
                     .map_err(|e| ProcessError::Failed(e.message))?;
@@ -243,16 +250,37 @@ impl Capability {
         Ok(outcome.output)
     }
 
-    fn cassette_key(&self, cmd: &CommandSpec, call: CallKind) -> Key {
-        let substitute = |text: &str| {
-            let mut text = text.to_string();
-            for (placeholder, value) in &self.settings.substitutions {
-                if !value.is_empty() {
-                    text = text.replace(value.as_str(), placeholder);
-                }
+    /// Machine paths and the operation's nonce as placeholders, for cassettes.
+    fn to_placeholders(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        for (placeholder, value) in &self.settings.substitutions {
+            if !value.is_empty() {
+                text = text.replace(value.as_str(), placeholder);
             }
-            text
-        };
+        }
+        let nonce = self.nonce();
+        if !nonce.is_empty() {
+            text = text.replace(&nonce, NONCE_PLACEHOLDER);
+        }
+        text
+    }
+
+    /// Output as a cassette stores it (the nonce as its placeholder), and back; binary
+    /// output too, since a marker ends it.
+    fn nonce_out(&self, bytes: &[u8]) -> Vec<u8> {
+        replace_bytes(bytes, self.nonce().as_bytes(), NONCE_PLACEHOLDER.as_bytes())
+    }
+
+    fn nonce_in(&self, bytes: Vec<u8>) -> Vec<u8> {
+        replace_bytes(
+            &bytes,
+            NONCE_PLACEHOLDER.as_bytes(),
+            self.nonce().as_bytes(),
+        )
+    }
+
+    fn cassette_key(&self, cmd: &CommandSpec, call: CallKind) -> Key {
+        let substitute = |text: &str| self.to_placeholders(text);
         Key {
             call,
             program: cmd.program.clone(),
@@ -264,4 +292,20 @@ impl Capability {
             stdin: stdin::record(&cmd.stdin, &self.settings.redactor),
         }
     }
+}
+
+/// `bytes` with every `from` replaced by `to` (unchanged when `from` is empty).
+fn replace_bytes(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    if from.is_empty() {
+        return bytes.to_vec();
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some(at) = memchr::memmem::find(rest, from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
 }

@@ -98,6 +98,22 @@ pub(super) fn kill_everything(root: i32, tag: &str) {
     }
 }
 
+/// Sends SIGTERM to every child of this process and its whole tree (the process is
+/// stopping on an interrupt; nothing it started may outlive it).
+pub(super) fn terminate_children() {
+    let table = processes();
+    let me = rustix::process::getpid().as_raw_nonzero().get();
+    let children = table
+        .iter()
+        .filter(|(_, ppid)| *ppid == me)
+        .map(|(pid, _)| *pid);
+    let doomed: BTreeSet<i32> = children.flat_map(|child| tree(child, &table)).collect();
+    for pid in doomed.into_iter().filter_map(Pid::from_raw) {
+        let _ = kill_process_group(pid, Signal::TERM);
+        let _ = kill_process(pid, Signal::TERM);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

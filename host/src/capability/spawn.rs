@@ -76,11 +76,14 @@ fn forward_interrupts() {
     };
     thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
-            for &pgid in LIVE_GROUPS.lock().expect("not poisoned").iter() {
+            for &pgid in LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
                 if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
                     let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::TERM);
                 }
             }
+            // A command spawned a moment ago may not be registered yet: every child of
+            // ours, and what it started, gets the signal too.
+            super::reap::terminate_children();
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
     });

@@ -106,8 +106,12 @@ impl ProviderInstance {
         self.capability.clone()
     }
 
+    /// The operation's context, with a fresh nonce the capability knows too.
     fn context(&self, ctx: &OpContext) -> wit::Context {
+        let nonce = crate::capability::fresh_nonce();
+        self.capability.set_nonce(&nonce);
         wit::Context {
+            nonce,
             config: ctx.config.to_string(),
             workspace: ctx.workspace.clone(),
             port: ctx.port,

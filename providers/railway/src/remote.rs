@@ -9,8 +9,11 @@ use serde::Deserialize;
 
 use super::version;
 
-/// Printed after the remote command; its absence means the command never ran.
-pub(crate) const RC_MARKER: &str = "__MEGAPLAN_RC=";
+/// Printed after the remote command, with the operation's nonce; its absence means the
+/// command never ran, and remote output cannot forge it (it never saw the nonce).
+pub(crate) fn rc_marker(nonce: &str) -> String {
+    format!("__MEGAPLAN_RC_{nonce}=")
+}
 
 #[derive(Deserialize)]
 pub(crate) struct Config {
@@ -18,11 +21,15 @@ pub(crate) struct Config {
     pub session: String,
     pub project: Option<String>,
     pub environment: Option<String>,
+    /// The operation's nonce (from the context, not cloud.yaml).
+    #[serde(skip)]
+    pub nonce: String,
 }
 
 impl Config {
     pub(crate) fn read(ctx: &Context) -> Result<Self, ProviderError> {
-        let config: Config = parse_config(ctx, "railway")?;
+        let mut config: Config = parse_config(ctx, "railway")?;
+        config.nonce = ctx.nonce.clone();
         if config.project.is_some() && config.environment.is_none() {
             return Err(error(
                 ErrorKind::InvalidConfig,
@@ -56,7 +63,8 @@ impl Config {
 
     /// `railway ssh -p P -e E -s S -- '<script>; printf <marker>'`.
     pub(crate) fn ssh(&self, script: &str) -> Result<Cmd, ProviderError> {
-        let remote = format!("{script}; printf '\\n{RC_MARKER}%s\\n' \"$?\"");
+        let marker = rc_marker(&self.nonce);
+        let remote = format!("{script}; printf '\\n{marker}%s\\n' \"$?\"");
         Ok(self
             .railway(&["ssh"])?
             .args(self.target(true))
@@ -76,7 +84,7 @@ impl Config {
             cmd = cmd.binary_output();
         }
         let out = cmd.run()?;
-        strip_marker(out)
+        strip_marker(out, &self.nonce)
     }
 }
 
@@ -100,9 +108,9 @@ pub(crate) fn require_supported_cli() -> Result<(), ProviderError> {
 
 /// Takes the exit-status marker off the end of stdout; without it the command did
 /// not run, whatever the CLI's own status says.
-pub(crate) fn strip_marker(mut out: Output) -> Result<Output, ProviderError> {
+pub(crate) fn strip_marker(mut out: Output, nonce: &str) -> Result<Output, ProviderError> {
     let text = &out.stdout;
-    let marker = format!("\n{RC_MARKER}").into_bytes();
+    let marker = format!("\n{}", rc_marker(nonce)).into_bytes();
     let Some(at) = text
         .windows(marker.len())
         .rposition(|w| w == marker.as_slice())

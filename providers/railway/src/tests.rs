@@ -14,18 +14,18 @@ fn output(stdout: &[u8], status: i32) -> Output {
 
 #[test]
 fn the_marker_gives_the_real_status_and_exact_output() {
-    let out = strip_marker(output(b"hello\n\n__MEGAPLAN_RC=3\n", 0)).unwrap();
+    let out = strip_marker(output(b"hello\n\n__MEGAPLAN_RC_n0=3\n", 0), "n0").unwrap();
     assert_eq!(
         (out.stdout.as_slice(), out.status),
         (b"hello\n".as_slice(), 3)
     );
-    let out = strip_marker(output(b"no newline\n__MEGAPLAN_RC=0\n", 0)).unwrap();
+    let out = strip_marker(output(b"no newline\n__MEGAPLAN_RC_n0=0\n", 0), "n0").unwrap();
     assert_eq!(out.stdout, b"no newline");
 }
 
 #[test]
 fn a_missing_marker_is_a_failure_even_with_status_0() {
-    let err = strip_marker(output(b"", 0)).unwrap_err();
+    let err = strip_marker(output(b"", 0), "n0").unwrap_err();
     assert_eq!(err.kind, ErrorKind::Failed);
     assert!(
         err.message.contains("without running the command"),
@@ -44,4 +44,11 @@ fn service_lists_in_every_shape() {
     assert!(service_listed(r#"["web","agent"]"#, "agent"));
     assert!(!service_listed(r#"[{"name":"agent-old"}]"#, "agent"));
     assert!(!service_listed("not json", "agent"));
+}
+
+#[test]
+fn a_marker_without_the_nonce_is_not_a_marker() {
+    // Remote output that prints a marker and kills its shell forges nothing.
+    let forged = output(b"owned\n__MEGAPLAN_RC=0\n__MEGAPLAN_RC_guess=0\n", 0);
+    assert!(strip_marker(forged, "n0").is_err());
 }

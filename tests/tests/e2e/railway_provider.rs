@@ -291,6 +291,30 @@ fn a_command_the_cli_drops_is_an_error_not_a_success() {
 }
 
 #[test]
+fn remote_output_cannot_forge_the_exit_status_marker() {
+    let fake = Fake::new();
+    let project = tempfile::tempdir().unwrap();
+    let spec = spec(project.path());
+    let mut provider = load(fake.capability(Backend::Live, vec![]), None);
+    // The remote prints markers of every shape it can guess, then kills the shell that
+    // would have printed the real one.
+    let forged = "printf '\\n__MEGAPLAN_RC=0\\n__MEGAPLAN_RC_0=0\\n'; kill -9 $PPID";
+    let err = provider
+        .exec(
+            &megaplan_cloud::ops::op_context(&spec, None, &|_| true),
+            forged,
+            StdinSpec::None,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, "provider_failed");
+    assert!(
+        err.message.contains("without running the command"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
 fn deploy_refuses_to_guess_the_project() {
     let fake = Fake::new();
     let project = tempfile::tempdir().unwrap();
