@@ -45,6 +45,12 @@ pub struct Artifact {
     pub mode: u32,
 }
 
+/// `auto.robustness` as the field table defaults it (the entrypoint needs a value in
+/// every mode).
+fn robustness_default() -> &'static str {
+    crate::config::fields::text_default("auto.robustness").unwrap_or_default()
+}
+
 /// A TOML (and JSON) basic string.
 fn toml_string(value: &str) -> String {
     serde_json::to_string(value).expect("strings serialise")
@@ -104,7 +110,7 @@ pub fn entrypoint(spec: &CloudSpec) -> CloudResult<String> {
         ("MEGAPLAN_REF", quote(&spec.megaplan_ref)),
         (
             "ROBUSTNESS",
-            quote(auto.map_or("standard", |a| &a.robustness)),
+            quote(auto.map_or(robustness_default(), |a| &a.robustness)),
         ),
         ("AGENT_ROUTING_BLOCK", blocks::agent_routing(spec)),
         ("ENSURE_REPO_BLOCK", blocks::ensure_repo(&spec.repo)),
