@@ -311,6 +311,21 @@ pub fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// `docker <args>` that must succeed (a query whose empty answer means something):
+/// its stdout, trimmed. A failing docker fails the test rather than answering "none".
+pub fn docker_ok(args: &[&str]) -> String {
+    let out = process::command("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
 /// An OpenSSH server for one test, stopped when dropped.
 pub struct Sshd {
     pub dir: tempfile::TempDir,

@@ -14,17 +14,30 @@ pub const MISCHIEF: &str = env!("GUEST_MISCHIEF");
 /// A guest whose `describe` claims an unsupported contract version.
 pub const WRONG_VERSION: &str = env!("GUEST_WRONG_VERSION");
 
-/// Polls `check` until it returns `Some` or the deadline passes.
+/// Polls `check` until it returns `Some` or the deadline passes, backing off from 50 to
+/// 500 ms between tries (the machine is often busy starting what is being waited for).
 pub fn poll<T>(deadline: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    poll_result(deadline, || check().ok_or(())).ok()
+}
+
+/// Like [`poll`], for a check that says why it is not done yet: on timeout, the last
+/// reason it gave.
+pub fn poll_result<T, E>(
+    deadline: Duration,
+    mut check: impl FnMut() -> Result<T, E>,
+) -> Result<T, E> {
     let end = Instant::now() + deadline;
+    let mut pause = Duration::from_millis(50);
     loop {
-        if let Some(value) = check() {
-            return Some(value);
+        match check() {
+            Ok(value) => return Ok(value),
+            Err(reason) if Instant::now() >= end => return Err(reason),
+            Err(_) => {}
         }
-        if Instant::now() >= end {
-            return None;
-        }
-        std::thread::yield_now();
+        // Waiting between tries is the point here, with a deadline above it.
+        let (_keep, never) = std::sync::mpsc::channel::<()>();
+        let _ = never.recv_timeout(pause.min(end.saturating_duration_since(Instant::now())));
+        pause = (pause * 2).min(Duration::from_millis(500));
     }
 }
 

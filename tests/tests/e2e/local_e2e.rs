@@ -6,7 +6,7 @@
 
 // These tests drive the real binary and docker from outside, as an operator does.
 
-use megaplan_cloud_tests::e2e::{Project, docker, require_test_image};
+use megaplan_cloud_tests::e2e::{Project, docker, docker_ok, require_test_image};
 use megaplan_cloud_tests::{TEST_IMAGE, free_port, unique};
 
 const SECRET: &str = "local-e2e-secret-value";
@@ -38,7 +38,7 @@ impl Local {
 
     fn container(&self) -> String {
         let filter = format!("label=com.docker.compose.project={}", self.compose_project);
-        docker(&["ps", "-aq", "--filter", &filter])
+        docker_ok(&["ps", "-aq", "--filter", &filter])
     }
 }
 
@@ -114,7 +114,7 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
 
     project.ok(&["down"]);
     assert_eq!(
-        docker(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
+        docker_ok(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
         "false"
     );
     project.ok(&["destroy", "--yes"]);

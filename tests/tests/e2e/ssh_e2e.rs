@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use megaplan_cloud_tests::e2e::{Project, Sshd, docker, require_test_image};
+use megaplan_cloud_tests::e2e::{Project, Sshd, docker, docker_ok, require_test_image};
 use megaplan_cloud_tests::{TEST_IMAGE, free_port, unique};
 
 const SECRET: &str = "ssh-e2e-secret-value";
@@ -91,12 +91,12 @@ fn the_whole_lifecycle_through_a_real_sshd() {
 
     project.ok(&["down"]);
     assert_eq!(
-        docker(&["inspect", "-f", "{{.State.Running}}", &remote.container]),
+        docker_ok(&["inspect", "-f", "{{.State.Running}}", &remote.container]),
         "false"
     );
     project.ok(&["destroy", "--yes"]);
     assert_eq!(
-        docker(&[
+        docker_ok(&[
             "ps",
             "-aq",
             "--filter",
@@ -142,7 +142,7 @@ fn without_rsync_the_deploy_dir_goes_over_scp() {
         "scp copied the deploy dir"
     );
     assert!(
-        !docker(&["image", "inspect", "-f", "{{.Id}}", &remote.container]).is_empty(),
+        !docker_ok(&["image", "inspect", "-f", "{{.Id}}", &remote.container]).is_empty(),
         "the image was built remotely"
     );
 }

@@ -23,7 +23,7 @@ use megaplan_cloud::plugin::{Limits, LogSource, OpContext, ProviderInstance, Run
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
 use megaplan_cloud_tests::e2e::{Sshd, require_test_image};
-use megaplan_cloud_tests::{TEST_DOCKERFILE, TEST_IMAGE, poll};
+use megaplan_cloud_tests::{TEST_DOCKERFILE, TEST_IMAGE, poll_result};
 
 const SECRET_NAME: &str = "TRANSCRIPT_SECRET";
 const SECRET: &str = "transcript-secret-value";
@@ -142,17 +142,21 @@ fn every_operation(place: &Place, spec: &CloudSpec, cassette: &str) -> Vec<Strin
     drop(builder);
 
     let mut provider = load(place, spec, capability.clone(), false);
-    let agent_up = poll(Duration::from_secs(120), || {
-        let out = provider
-            .exec(
-                &ctx,
-                "tmux has-session -t =agent && echo up",
-                StdinSpec::None,
-            )
-            .ok()?;
-        (out.status == 0).then_some(())
+    // A replay miss (or any other error) is reported as it is, not as a timeout.
+    let agent_up = poll_result(Duration::from_secs(120), || {
+        let out = provider.exec(
+            &ctx,
+            "tmux has-session -t =agent && echo up",
+            StdinSpec::None,
+        );
+        match out {
+            Ok(out) if out.status == 0 => Ok(()),
+            Ok(out) => Err(format!("not up yet (status {})", out.status)),
+            Err(e) if e.code == "replay_mismatch" => panic!("{}", e.message),
+            Err(e) => Err(e.message),
+        }
     });
-    assert!(agent_up.is_some(), "the agent session never came up");
+    agent_up.unwrap_or_else(|last| panic!("the agent session never came up: {last}"));
 
     let hostile = provider.exec(&ctx, HOSTILE_LINE, StdinSpec::None).unwrap();
     assert_eq!(text(&hostile.stdout), "a b|it's|$(id)|sub|\n");
