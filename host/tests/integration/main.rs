@@ -10,4 +10,5 @@ mod contract;
 mod layering;
 mod redaction_forms;
 mod redaction_props;
+mod redaction_stream;
 mod schema_and_init;

@@ -9,7 +9,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use megaplan_cloud::redact::{Redactor, StreamRedactor};
+use megaplan_cloud::redact::Redactor;
+
+use crate::redaction_stream::stream;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use proptest::prelude::*;
 
@@ -31,21 +33,6 @@ fn text() -> impl Strategy<Value = String> {
         proptest::string::string_regex("[^\\x00]{0,300}").unwrap(),
         proptest::string::string_regex("[a-z0-9 =\"'$\t\r\n-]{0,600}").unwrap(),
     ]
-}
-
-fn stream(redactor: &Redactor, input: &[u8], cuts: &[usize], window: usize) -> Vec<u8> {
-    let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
-    points.sort();
-    let mut stream = StreamRedactor::with_window(redactor, window);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for point in points {
-        stream.feed(&input[at..point], &mut out);
-        at = point;
-    }
-    stream.feed(&input[at..], &mut out);
-    stream.finish(&mut out);
-    out
 }
 
 fn insert(text: &mut String, at: usize, piece: &str) {

@@ -4,7 +4,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use megaplan_cloud::redact::{Redactor, StreamRedactor};
+use megaplan_cloud::redact::Redactor;
+
+use crate::redaction_stream::stream;
 use proptest::prelude::*;
 
 /// Lowercase words, digits, spaces, some punctuation and newlines: it cannot form a
@@ -51,21 +53,6 @@ fn render(secret: &str, form: &Form) -> String {
                 .to_string()
         }
     }
-}
-
-fn stream(redactor: &Redactor, input: &[u8], cuts: &[usize], window: usize) -> Vec<u8> {
-    let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
-    points.sort();
-    let mut stream = StreamRedactor::with_window(redactor, window);
-    let mut out = Vec::new();
-    let mut at = 0;
-    for point in points {
-        stream.feed(&input[at..point], &mut out);
-        at = point;
-    }
-    stream.feed(&input[at..], &mut out);
-    stream.finish(&mut out);
-    out
 }
 
 proptest! {
