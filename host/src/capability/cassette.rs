@@ -15,13 +15,24 @@ use super::{CallKind, Output, ProcessError};
 use crate::error::{CloudError, CloudResult};
 use crate::redact::Redactor;
 
-/// What identifies a call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// What identifies a call: everything that can change what the program does.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub(super) struct Key {
     pub call: CallKind,
     pub program: String,
     pub args: Vec<String>,
     pub stdin: Value,
+    /// The working directory, machine paths as placeholders.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// The names of the variables the provider set (values may differ by machine).
+    #[serde(default)]
+    pub env: Vec<String>,
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// `text` or `binary`.
+    #[serde(default)]
+    pub output: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -183,7 +194,20 @@ fn show(key: &Key) -> String {
         .map(megaplan_cloud_shell::quote)
         .collect::<Vec<_>>()
         .join(" ");
-    format!("[{}] {words} (stdin: {})", key.call.name(), key.stdin)
+    let mut shown = format!("[{}] {words} (stdin: {})", key.call.name(), key.stdin);
+    if let Some(cwd) = &key.cwd {
+        shown.push_str(&format!(" (cwd: {cwd})"));
+    }
+    if !key.env.is_empty() {
+        shown.push_str(&format!(" (env: {})", key.env.join(", ")));
+    }
+    if let Some(ms) = key.timeout_ms {
+        shown.push_str(&format!(" (timeout: {ms} ms)"));
+    }
+    if !key.output.is_empty() && key.output != "text" {
+        shown.push_str(&format!(" (output: {})", key.output));
+    }
+    shown
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> CloudError {
@@ -211,6 +235,7 @@ mod tests {
             program: "docker".into(),
             args: args.iter().map(|s| s.to_string()).collect(),
             stdin: json!("none"),
+            ..Key::default()
         }
     }
 

@@ -157,10 +157,11 @@ impl DeployDirMount {
 }
 
 /// What kind of host call a journal line or a recorded interaction is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CallKind {
     /// `process.run`: run to completion, output captured.
+    #[default]
     Run,
     /// A command whose merged output the host relays as it arrives (`logs`).
     Stream,

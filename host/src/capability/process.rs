@@ -45,8 +45,8 @@ impl Capability {
         let key = || Key {
             call: CallKind::Which,
             program: program.to_string(),
-            args: Vec::new(),
             stdin: serde_json::json!("none"),
+            ..Key::default()
         };
         if let Backend::Replay(player) = &self.settings.backend {
             return player.replay(&key()).map(|o| o.status == 0);
@@ -290,6 +290,16 @@ impl Capability {
                 .map(|a| self.settings.redactor.redact(&substitute(a)).into_owned())
                 .collect(),
             stdin: stdin::record(&cmd.stdin, &self.settings.redactor),
+            cwd: cmd
+                .cwd
+                .as_ref()
+                .map(|c| substitute(&c.display().to_string())),
+            env: cmd.env.iter().map(|(k, _)| k.clone()).collect(),
+            timeout_ms: cmd.timeout.map(|t| t.as_millis() as u64),
+            output: match cmd.output {
+                OutputMode::Text => "text".into(),
+                OutputMode::Binary => "binary".into(),
+            },
         }
     }
 }

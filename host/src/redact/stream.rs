@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::{REPLACEMENT, Redactor, splice};
+use super::{REPLACEMENT, Redactor};
 
 /// How much of a newline-less line is buffered before it is flushed early.
 pub const WINDOW: usize = 64 * 1024;
@@ -22,6 +22,9 @@ pub struct StreamRedactor<'a> {
     in_token: bool,
     /// The last byte written, the left context of what comes next.
     before: Option<u8>,
+    /// What was written last ended with a replacement: a match that continues it at
+    /// the start of the next block is part of the same one (as the whole text has it).
+    ended_in_replacement: bool,
 }
 
 /// Characters that can continue a token, a named value or an encoded secret.
@@ -44,6 +47,7 @@ impl<'a> StreamRedactor<'a> {
             holdback,
             in_token: false,
             before: None,
+            ended_in_replacement: false,
         }
     }
 
@@ -95,8 +99,7 @@ impl<'a> StreamRedactor<'a> {
             return;
         }
         let (ranges, _) = self.redactor.matches(block, self.before);
-        splice(block, &ranges, out);
-        self.before = block.last().copied();
+        self.write(block, &ranges, out);
     }
 
     /// Flushes a long newline-less line, keeping back what might still be part of a
@@ -120,15 +123,40 @@ impl<'a> StreamRedactor<'a> {
         if cut == 0 {
             // One match fills the whole window: a token longer than any real one.
             // Redact it and swallow its continuation.
-            out.extend_from_slice(REPLACEMENT.as_bytes());
+            if !self.ended_in_replacement {
+                out.extend_from_slice(REPLACEMENT.as_bytes());
+            }
+            self.ended_in_replacement = true;
+            self.before = self.pending.last().copied();
             self.pending.clear();
             self.in_token = true;
             return;
         }
         let flushed: Vec<Range<usize>> = ranges.into_iter().filter(|r| r.end <= cut).collect();
-        splice(&self.pending[..cut], &flushed, out);
-        self.before = Some(self.pending[cut - 1]);
+        let head = self.pending[..cut].to_vec();
+        self.write(&head, &flushed, out);
         self.pending.drain(..cut);
+    }
+}
+
+impl StreamRedactor<'_> {
+    /// Writes `block` with `ranges` replaced, merging a range that starts the block into
+    /// a replacement that ended the last one.
+    fn write(&mut self, block: &[u8], ranges: &[Range<usize>], out: &mut Vec<u8>) {
+        let mut at = 0;
+        for (index, range) in ranges.iter().enumerate() {
+            out.extend_from_slice(&block[at..range.start]);
+            let continues = index == 0 && range.start == 0 && self.ended_in_replacement;
+            if !continues {
+                out.extend_from_slice(REPLACEMENT.as_bytes());
+            }
+            at = range.end;
+        }
+        out.extend_from_slice(&block[at..]);
+        if !block.is_empty() {
+            self.ended_in_replacement = ranges.last().is_some_and(|r| r.end == block.len());
+            self.before = block.last().copied();
+        }
     }
 }
 

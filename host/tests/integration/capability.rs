@@ -379,3 +379,51 @@ fn a_timeout_also_kills_what_left_the_process_group() {
     }
     assert!(!alive(), "the setsid'd sleep {pid} survived the timeout");
 }
+
+#[test]
+fn a_replay_notices_a_changed_cwd_env_timeout_or_output_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("c.jsonl");
+    let with = |backend| {
+        let (console, _) = Console::capture();
+        let mut settings = Settings::new(console);
+        settings.backend = backend;
+        Capability::new(settings)
+    };
+    let caller = Caller {
+        deploy_dir: Some(DeployDirMount::path_only(dir.path())),
+        policy: ProgramPolicy::new([("echo".to_string(), String::new())].into(), Trust::BuiltIn)
+            .with_env(["MODE".to_string()]),
+        ..caller()
+    };
+    let recorded = CommandSpec::new("echo", ["x"]);
+    with(Backend::record(&cassette).unwrap())
+        .run(&caller, &recorded)
+        .unwrap();
+    let mut in_dir = recorded.clone();
+    in_dir.cwd = Some(dir.path().to_path_buf());
+    let mut with_env = recorded.clone();
+    with_env.env = vec![("MODE".into(), "x".into())];
+    let mut with_timeout = recorded.clone();
+    with_timeout.timeout = Some(Duration::from_secs(7));
+    let mut binary = recorded.clone();
+    binary.output = megaplan_cloud::capability::OutputMode::Binary;
+    let read_file = Caller {
+        operation: "read-file",
+        ..caller.clone()
+    };
+    for (changed, who) in [
+        (in_dir, &caller),
+        (with_env, &caller),
+        (with_timeout, &caller),
+        (binary, &read_file),
+    ] {
+        let err = with(Backend::replay(&cassette).unwrap())
+            .run(who, &changed)
+            .unwrap_err();
+        assert!(matches!(err, ProcessError::ReplayMismatch(_)), "{err:?}");
+    }
+    // The same call replays.
+    let player = with(Backend::replay(&cassette).unwrap());
+    assert_eq!(player.run(&caller, &recorded).unwrap().stdout, b"x\n");
+}
