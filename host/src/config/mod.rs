@@ -3,6 +3,7 @@
 //! this tool's additions (`image`). Unknown keys are accepted, as the reference does,
 //! with a warning and a did-you-mean hint.
 
+pub mod chain_spec;
 pub mod fields;
 mod locate;
 pub mod providers;

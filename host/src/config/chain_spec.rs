@@ -1,0 +1,408 @@
+//! The chain spec (core megaplan's format), parsed locally before anything remote
+//! happens: every field, default and message of the reference, in its order, located as
+//! `<file>:<line>:<column>:` like cloud.yaml's. Unknown keys are kept: the spec itself
+//! is what goes to the runner, so this model only checks it and reads what the host
+//! needs (the milestones' idea files, the base branch).
+
+use std::path::Path;
+
+use yaml_serde::{Mapping, Value};
+
+use super::locate::Locations;
+use super::reader::{Reader, get, python_repr, untagged};
+use crate::error::{CloudError, CloudResult};
+
+const VENDORS: &[&str] = &["claude", "codex"];
+const DEPTHS: &[&str] = &["minimal", "low", "medium", "high", "xhigh", "max"];
+const CRITICS: &[&str] = &["kimi", "cross"];
+const DEEPSEEK_PROVIDERS: &[&str] = &["fireworks", "direct"];
+const FAILURE_ACTIONS: &[&str] = &["stop_chain", "skip_milestone", "retry_milestone"];
+const MERGE_POLICIES: &[&str] = &["auto", "review"];
+const PREREQUISITE_POLICIES: &[&str] = &["none", "required"];
+const VALIDATION_POLICIES: &[&str] = &["none", "required"];
+const CLEAN_MILESTONE_PR: &[&str] = &["auto", "manual"];
+const ESCALATE_ACTIONS: &[&str] = &["force-proceed", "abort", "fail"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Milestone {
+    pub label: String,
+    /// The idea file as written (resolved against the idea directory by `chain`).
+    pub idea: String,
+    pub branch: Option<String>,
+    pub vendor: Option<String>,
+    pub depth: Option<String>,
+    pub with_prep: bool,
+    pub with_feedback: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainSpec {
+    /// The file's bytes as read: what is uploaded when `base_branch` is explicit.
+    pub text: String,
+    /// The parsed mapping, unknown keys included.
+    pub mapping: Mapping,
+    pub base_branch: String,
+    /// Whether the file sets `base_branch` itself.
+    pub base_branch_explicit: bool,
+    pub milestones: Vec<Milestone>,
+    pub seed_plan: Option<String>,
+    pub merge_policy: String,
+}
+
+/// Python's `repr` of a tuple of strings, as the reference prints the choices.
+fn tuple(choices: &[&str]) -> String {
+    let items: Vec<String> = choices.iter().map(|c| python_repr(c)).collect();
+    format!("({})", items.join(", "))
+}
+
+/// Python's `repr` of any YAML scalar, for "got …" in messages.
+fn got(value: &Value) -> String {
+    match untagged(value) {
+        Value::String(s) => python_repr(s),
+        other => super::reader::python_str(other),
+    }
+}
+
+impl ChainSpec {
+    /// Reads and checks the spec at `path`.
+    pub fn load(path: &Path) -> CloudResult<Self> {
+        let text = std::fs::read_to_string(path).map_err(|_| {
+            CloudError::new(
+                "invalid_spec",
+                format!("spec file not found: {}", path.display()),
+            )
+        })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "chain.yaml".into());
+        Self::parse(&text, &name)
+    }
+
+    pub fn parse(text: &str, file_name: &str) -> CloudResult<Self> {
+        let root: Value = yaml_serde::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!("{file_name}:{}:{}: ", l.line(), l.column()))
+                .unwrap_or_default();
+            CloudError::new("invalid_spec", format!("{at}YAML parse error: {e}"))
+        })?;
+        let mapping = match untagged(&root) {
+            Value::Null => Mapping::new(),
+            Value::Mapping(map) => map.clone(),
+            _ => {
+                return Err(CloudError::new(
+                    "invalid_spec",
+                    "chain spec must be a YAML mapping",
+                ));
+            }
+        };
+        let locations = Locations::index(text);
+        let r = Reader {
+            file_name,
+            locations: &locations,
+        };
+        read(&r, text, mapping)
+    }
+}
+
+fn read(r: &Reader<'_>, text: &str, mapping: Mapping) -> CloudResult<ChainSpec> {
+    let root = Some(&mapping);
+    let base_branch_explicit = get(root, "base_branch").is_some();
+    let base_branch = match get(root, "base_branch").map(untagged) {
+        None => "main".to_string(),
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        Some(_) => {
+            return Err(r.error("base_branch", "`base_branch` must be a non-empty string"));
+        }
+    };
+    let milestones = read_milestones(r, get(root, "milestones"))?;
+    let seed_plan = read_seed(r, get(root, "seed"))?;
+    for section in ["on_failure", "on_escalate"] {
+        read_failure_policy(r, get(root, section), section)?;
+    }
+    let merge_policy = choice(
+        r,
+        get(root, "merge_policy"),
+        "merge_policy",
+        MERGE_POLICIES,
+        "auto",
+    )?;
+    choice(
+        r,
+        get(root, "prerequisite_policy"),
+        "prerequisite_policy",
+        PREREQUISITE_POLICIES,
+        "none",
+    )?;
+    choice(
+        r,
+        get(root, "validation_policy"),
+        "validation_policy",
+        VALIDATION_POLICIES,
+        "none",
+    )?;
+    let review = section(r, get(root, "review_policy"), "review_policy")?;
+    choice(
+        r,
+        get(review, "clean_milestone_pr"),
+        "review_policy.clean_milestone_pr",
+        CLEAN_MILESTONE_PR,
+        "auto",
+    )?;
+    read_driver(r, get(root, "driver"))?;
+    Ok(ChainSpec {
+        text: text.to_string(),
+        mapping,
+        base_branch,
+        base_branch_explicit,
+        milestones,
+        seed_plan,
+        merge_policy,
+    })
+}
+
+/// An optional block: absent or empty is fine, anything but a mapping is not.
+fn section<'v>(
+    r: &Reader<'_>,
+    value: Option<&'v Value>,
+    label: &str,
+) -> CloudResult<Option<&'v Mapping>> {
+    match value.map(untagged) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Mapping(map)) => Ok(Some(map)),
+        Some(other) if is_falsy(other) => Ok(None),
+        Some(_) => Err(r.error(label, format!("`{label}` must be a mapping"))),
+    }
+}
+
+/// Python's truthiness, for `raw.get(key) or {}`.
+fn is_falsy(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::String(s) => s.is_empty(),
+        Value::Sequence(items) => items.is_empty(),
+        Value::Mapping(map) => map.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Tagged(tagged) => is_falsy(&tagged.value),
+    }
+}
+
+/// A top-level or nested choice with the reference's "must be one of (…); got …".
+fn choice(
+    r: &Reader<'_>,
+    value: Option<&Value>,
+    label: &str,
+    choices: &[&str],
+    default: &str,
+) -> CloudResult<String> {
+    match value.map(untagged) {
+        None => Ok(default.to_string()),
+        Some(Value::String(s)) if choices.contains(&s.as_str()) => Ok(s.clone()),
+        Some(other) => Err(r.error(
+            label,
+            format!(
+                "{label} must be one of {}; got {}",
+                tuple(choices),
+                got(other)
+            ),
+        )),
+    }
+}
+
+fn read_seed(r: &Reader<'_>, value: Option<&Value>) -> CloudResult<Option<String>> {
+    let Some(seed) = section(r, value, "seed")? else {
+        return Ok(None);
+    };
+    match get(Some(seed), "plan").map(untagged) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(r.error("seed.plan", "`seed.plan` must be a string")),
+    }
+}
+
+/// `on_failure: stop_chain`, or a mapping of `retry`/`escalate`/`abort`.
+fn read_failure_policy(r: &Reader<'_>, value: Option<&Value>, label: &str) -> CloudResult<()> {
+    match value.map(untagged) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(_)) => choice(r, value, label, FAILURE_ACTIONS, "stop_chain").map(drop),
+        Some(Value::Mapping(map)) => {
+            for key in ["abort", "retry", "escalate"] {
+                let value = get(Some(map), key).filter(|v| !matches!(untagged(v), Value::Null));
+                choice(
+                    r,
+                    value,
+                    &format!("{label}.{key}"),
+                    FAILURE_ACTIONS,
+                    "stop_chain",
+                )?;
+            }
+            Ok(())
+        }
+        Some(_) => Err(r.error(
+            label,
+            format!("`{label}` must be a string or a mapping of retry/escalate/abort"),
+        )),
+    }
+}
+
+fn read_driver(r: &Reader<'_>, value: Option<&Value>) -> CloudResult<()> {
+    let driver = section(r, value, "driver")?;
+    for key in [
+        "stall_threshold",
+        "max_iterations",
+        "poll_sleep",
+        "phase_timeout",
+        "status_timeout",
+    ] {
+        let label = format!("driver.{key}");
+        match get(driver, key).map(untagged) {
+            None | Some(Value::Number(_)) => {}
+            Some(Value::String(s)) if s.trim().parse::<f64>().is_ok() => {}
+            Some(other) => {
+                return Err(r.error(
+                    &label,
+                    format!("{label} must be a number; got {}", got(other)),
+                ));
+            }
+        }
+    }
+    choice(
+        r,
+        get(driver, "on_escalate"),
+        "driver.on_escalate",
+        ESCALATE_ACTIONS,
+        "force-proceed",
+    )?;
+    match get(driver, "robustness").map(untagged) {
+        None | Some(Value::String(_)) => Ok(()),
+        Some(_) => Err(r.error("driver.robustness", "driver.robustness must be a string")),
+    }
+}
+
+fn read_milestones(r: &Reader<'_>, value: Option<&Value>) -> CloudResult<Vec<Milestone>> {
+    let items = match value.map(untagged) {
+        None => return Ok(Vec::new()),
+        Some(Value::Sequence(items)) => items,
+        Some(other) if is_falsy(other) => return Ok(Vec::new()),
+        Some(_) => return Err(r.error("milestones", "`milestones` must be a list")),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| read_milestone(r, item, index))
+        .collect()
+}
+
+fn read_milestone(r: &Reader<'_>, item: &Value, index: usize) -> CloudResult<Milestone> {
+    let at = |key: &str| format!("milestones[{index}].{key}");
+    let Value::Mapping(map) = untagged(item) else {
+        return Err(r.error(
+            &format!("milestones[{index}]"),
+            format!("milestones[{index}] must be a mapping"),
+        ));
+    };
+    let map = Some(map);
+    let required = |key: &str| match get(map, key).map(untagged) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        _ => Err(r.error(&at(key), format!("{} is required", at(key)))),
+    };
+    let label = required("label")?;
+    let idea = required("idea")?;
+    let text = |key: &str| match get(map, key).map(untagged) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(r.error(&at(key), format!("{} must be a string", at(key)))),
+    };
+    let branch = text("branch")?;
+    text("profile")?;
+    text("robustness")?;
+    let pick = |key: &str, choices: &[&str]| match get(map, key).map(untagged) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if choices.contains(&s.as_str()) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Err(r.error(
+            &at(key),
+            format!(
+                "{} must be one of {}; got {}",
+                at(key),
+                tuple(choices),
+                python_repr(s)
+            ),
+        )),
+        Some(_) => Err(r.error(&at(key), format!("{} must be a string", at(key)))),
+    };
+    let vendor = pick("vendor", VENDORS)?;
+    let depth = pick("depth", DEPTHS)?;
+    pick("critic", CRITICS)?;
+    pick("deepseek_provider", DEEPSEEK_PROVIDERS)?;
+    let flag = |key: &str| match get(map, key).map(untagged) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(r.error(&at(key), format!("{} must be a boolean", at(key)))),
+    };
+    let with_prep = flag("with_prep")?;
+    let with_feedback = flag("with_feedback")?;
+    read_milestone_extras(r, map, &at)?;
+    Ok(Milestone {
+        label,
+        idea,
+        branch,
+        vendor,
+        depth,
+        with_prep,
+        with_feedback,
+    })
+}
+
+/// `prep_direction`, `phase_model`, `bakeoff` and `notes`.
+fn read_milestone_extras(
+    r: &Reader<'_>,
+    map: Option<&Mapping>,
+    at: &dyn Fn(&str) -> String,
+) -> CloudResult<()> {
+    match get(map, "prep_direction").map(untagged) {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if !s.trim().is_empty() => {}
+        Some(Value::String(_)) => {
+            let label = at("prep_direction");
+            return Err(r.error(&label, format!("{label} must be non-empty when provided")));
+        }
+        Some(_) => {
+            let label = at("prep_direction");
+            return Err(r.error(&label, format!("{label} must be a string")));
+        }
+    }
+    match get(map, "phase_model").map(untagged) {
+        None | Some(Value::String(_)) => {}
+        Some(Value::Sequence(items))
+            if items
+                .iter()
+                .all(|i| matches!(untagged(i), Value::String(_))) => {}
+        Some(other) if is_falsy(other) => {}
+        Some(_) => {
+            let label = at("phase_model");
+            return Err(r.error(
+                &label,
+                format!("{label} must be a string or list of strings"),
+            ));
+        }
+    }
+    if let Some(value) = get(map, "bakeoff").map(untagged)
+        && !matches!(value, Value::Null | Value::Mapping(_))
+    {
+        let label = at("bakeoff");
+        return Err(r.error(&label, format!("{label} must be a mapping")));
+    }
+    if let Some(value) = get(map, "notes").map(untagged)
+        && !matches!(value, Value::Null | Value::String(_))
+    {
+        let label = at("notes");
+        return Err(r.error(&label, format!("{label} must be a string")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
