@@ -10,6 +10,7 @@ pub mod environment;
 pub mod error;
 pub mod fs;
 pub mod json;
+pub mod markers;
 pub mod ops;
 pub mod paths;
 pub mod plugin;

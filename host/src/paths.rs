@@ -53,4 +53,9 @@ impl CloudHome {
     pub fn journal_dir(&self) -> PathBuf {
         self.root.join("journal")
     }
+
+    /// Provider-independent chain markers, one directory per cloud.yaml.
+    pub fn markers_dir(&self) -> PathBuf {
+        self.root.join("markers")
+    }
 }

@@ -13,6 +13,7 @@ const SUPPORT: &[&str] = &[
     "error",
     "fs",
     "json",
+    "markers",
     "paths",
     "project",
     "redact",

@@ -1,0 +1,149 @@
+//! The chain marker: what `chain` remembers of the chain it launched, so that `status
+//! --chain` and `supervise --chain` find it again from the same cloud.yaml, whatever the
+//! provider. `~/.megaplan/cloud/markers/<key>/last_chain.json`, where the key is the
+//! first 16 hex characters of the SHA-256 of the cloud.yaml's resolved absolute path; the
+//! fields and their order are the reference's, and the file is written atomically.
+//! Reading never fails: an unreadable or invalid marker is treated as absent.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::error::CloudResult;
+use crate::paths::CloudHome;
+
+/// What `chain` records after a successful launch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    pub remote_spec: String,
+    /// UTC, ISO 8601 with `+00:00`.
+    pub started_at: String,
+    pub base_branch: String,
+    /// The full `cloud_chain_launched` payload.
+    pub provenance: Value,
+    pub workspace: String,
+    pub chain_session: String,
+    pub extra_repos: Vec<String>,
+    pub provider: String,
+    /// railway: `railway.service`; local: `local.compose_project`; ssh: `ssh.host`.
+    pub provider_identity: String,
+}
+
+impl Marker {
+    /// The marker as JSON, keys in the reference's order.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "remote_spec": self.remote_spec,
+            "started_at": self.started_at,
+            "base_branch": self.base_branch,
+            "provenance": self.provenance,
+            "workspace": self.workspace,
+            "chain_session": self.chain_session,
+            "extra_repos": self.extra_repos,
+            "provider": self.provider,
+            "provider_identity": self.provider_identity,
+        })
+    }
+}
+
+/// The marker key of a cloud.yaml: SHA-256 of its resolved absolute path, 16 hex.
+pub fn key(cloud_yaml: &Path) -> String {
+    let digest = Sha256::digest(cloud_yaml.to_string_lossy().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn path(home: &CloudHome, cloud_yaml: &Path) -> PathBuf {
+    home.markers_dir()
+        .join(key(cloud_yaml))
+        .join("last_chain.json")
+}
+
+/// Writes the marker (pretty JSON and a newline), replacing any earlier one.
+pub fn write(home: &CloudHome, cloud_yaml: &Path, marker: &Marker) -> CloudResult<()> {
+    let text = crate::json::to_python_json(&marker.to_json());
+    crate::fs::atomic_write(&path(home, cloud_yaml), text.as_bytes(), 0o644)
+}
+
+/// The marker's fields, or `None` when there is no readable JSON object.
+pub fn read(home: &CloudHome, cloud_yaml: &Path) -> Option<Map<String, Value>> {
+    let bytes = std::fs::read(path(home, cloud_yaml)).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// The remote spec a marker names: only a non-empty string counts.
+pub fn remote_spec(marker: &Map<String, Value>) -> Option<&str> {
+    marker
+        .get("remote_spec")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marker() -> Marker {
+        Marker {
+            remote_spec: "/workspace/app/chain.yaml".into(),
+            started_at: "2026-12-01T22:00:00+00:00".into(),
+            base_branch: "main".into(),
+            provenance: json!({"success": true}),
+            workspace: "/workspace/app".into(),
+            chain_session: "megaplan-chain".into(),
+            extra_repos: vec![],
+            provider: "local".into(),
+            provider_identity: "megaplan-cloud".into(),
+        }
+    }
+
+    #[test]
+    fn the_key_is_the_references() {
+        // The reference's own example.
+        assert_eq!(
+            key(Path::new("/home/dev/proj/cloud.yaml")),
+            "64d2fdfe9fcfe329"
+        );
+    }
+
+    #[test]
+    fn written_in_order_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = CloudHome::at(dir.path());
+        let cloud_yaml = Path::new("/home/dev/proj/cloud.yaml");
+        write(&home, cloud_yaml, &marker()).unwrap();
+        let file = dir.path().join("markers/64d2fdfe9fcfe329/last_chain.json");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with(
+                "{\n  \"remote_spec\": \"/workspace/app/chain.yaml\",\n  \"started_at\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\"provider_identity\": \"megaplan-cloud\"\n}\n"),
+            "{text}"
+        );
+        let read_back = read(&home, cloud_yaml).unwrap();
+        assert_eq!(remote_spec(&read_back), Some("/workspace/app/chain.yaml"));
+    }
+
+    #[test]
+    fn an_unreadable_marker_is_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = CloudHome::at(dir.path());
+        let cloud_yaml = Path::new("/p/cloud.yaml");
+        assert!(read(&home, cloud_yaml).is_none());
+        let file = path(&home, cloud_yaml);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        for junk in ["{not json", "[1, 2]", ""] {
+            std::fs::write(&file, junk).unwrap();
+            assert!(read(&home, cloud_yaml).is_none(), "{junk:?}");
+        }
+        std::fs::write(&file, r#"{"remote_spec": ""}"#).unwrap();
+        assert_eq!(remote_spec(&read(&home, cloud_yaml).unwrap()), None);
+    }
+}
