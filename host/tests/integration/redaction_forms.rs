@@ -35,6 +35,23 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Where two outputs part, with some context on both sides.
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let around = |s: &str| {
+        let mut start = at.saturating_sub(60);
+        while !s.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = (at + 60).min(s.len());
+        while !s.is_char_boundary(end) {
+            end += 1;
+        }
+        format!("{:?}", &s[start..end])
+    };
+    format!("at byte {at}: stream {} / whole {}", around(a), around(b))
+}
+
 fn insert(text: &mut String, at: usize, piece: &str) {
     let mut position = at % (text.len() + 1);
     while !text.is_char_boundary(position) {
@@ -112,7 +129,11 @@ proptest! {
             prop_assert!(!out.contains(&rendered), "{form:?} {rendered:?} leaked: {out:?}");
         }
         prop_assert!(!out.contains(&secret), "leaked: {out:?}");
-        prop_assert_eq!(out, redactor.redact(&text).into_owned());
+        // With the small window, a line is flushed early at cuts the whole text never
+        // has; there the stream may mask a little more than the whole text (never less:
+        // the checks above hold), so the two are compared at the full window only.
+        let whole = redactor.redact(&text).into_owned();
+        prop_assert!(small_window || out == whole, "stream and whole text differ: {}", first_difference(&out, &whole));
     }
 
     #[test]
