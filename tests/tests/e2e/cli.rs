@@ -450,3 +450,43 @@ fn install_asks_before_granting_and_marks_what_runs_arbitrary_code() {
     assert_eq!(installed["provider"]["grant"]["status"], "granted");
     assert!(sandbox.home().join("providers/mischief.wasm").exists());
 }
+
+#[test]
+fn components_on_the_provider_path_are_found_but_run_only_when_granted() {
+    let sandbox = Sandbox::new();
+    let extra = tempfile::tempdir().unwrap();
+    std::fs::copy(MISCHIEF, extra.path().join("mischief.wasm")).unwrap();
+    let with_path = |args: &[&str]| {
+        sandbox
+            .project
+            .command(args)
+            .env("MEGAPLAN_CLOUD_PROVIDER_PATH", extra.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let list: Value = serde_json::from_slice(&with_path(&["provider", "list"]).stdout).unwrap();
+    let found = list["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "mischief")
+        .cloned()
+        .expect("listed from the provider path");
+    assert_eq!(
+        found["source"],
+        extra.path().join("mischief.wasm").display().to_string()
+    );
+    assert_eq!(found["grant"]["status"], "not_granted");
+    let refused: Value =
+        serde_json::from_slice(&with_path(&["exec", "run echo hi"]).stdout).unwrap();
+    assert_error(
+        &refused,
+        "provider_not_granted",
+        "megaplan-cloud provider install",
+    );
+    // Without the variable it is not found at all.
+    let (unknown, code) = sandbox.json(&["exec", "run echo hi"]);
+    assert_eq!(code, 1);
+    assert_eq!(unknown["success"], false);
+}
