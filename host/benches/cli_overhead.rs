@@ -32,12 +32,13 @@ fn main() {
         cmd.args(["--dry-run", "exec", "pwd"])
             .current_dir(dir.path())
             .env("MEGAPLAN_CLOUD_HOME", &home)
-            .stdout(Stdio::null())
             .stderr(Stdio::null());
         cmd
     };
-    let first = measure::measure(1, cli);
-    let warm = measure::measure(RUNS, cli);
+    // The dry run prints the compose call it would make.
+    let expected = "exec -T agent bash -lc pwd";
+    let first = measure::measure(1, expected, cli);
+    let warm = measure::measure(RUNS, expected, cli);
     println!(
         "cli_overhead: first run (compiles the provider into the cache): {:?}, peak RSS {:.1} MiB",
         first.median_time(),
@@ -50,4 +51,7 @@ fn main() {
         warm.median_rss_mib(),
         warm.max_rss_mib()
     );
+    let ms = warm.median_time().as_secs_f64() * 1000.0;
+    measure::within_budget("cli_overhead wall, warm", ms, 10.0, "ms");
+    measure::within_budget("cli_overhead peak RSS", warm.max_rss_mib(), 20.0, "MiB");
 }

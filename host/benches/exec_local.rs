@@ -41,7 +41,8 @@ fn main() {
     std::fs::create_dir_all(home.join("megaplan-cloud")).unwrap();
     let path = format!("{}:/usr/bin:/bin", bin.display());
 
-    let docker_alone = measure::measure(RUNS, || {
+    let expected = "/workspace/app";
+    let docker_alone = measure::measure(RUNS, expected, || {
         let mut cmd = Command::new(&docker);
         cmd.args([
             "compose",
@@ -55,8 +56,7 @@ fn main() {
             "bash",
             "-lc",
             "pwd",
-        ])
-        .stdout(Stdio::null());
+        ]);
         cmd
     });
     let cli = || {
@@ -65,12 +65,11 @@ fn main() {
             .current_dir(dir.path())
             .env("MEGAPLAN_CLOUD_HOME", &home)
             .env("PATH", &path)
-            .stdout(Stdio::null())
             .stderr(Stdio::null());
         cmd
     };
-    measure::measure(1, cli); // fills the compile cache
-    let through_cli = measure::measure(RUNS, cli);
+    measure::measure(1, expected, cli); // fills the compile cache
+    let through_cli = measure::measure(RUNS, expected, cli);
     let added = through_cli
         .median_time()
         .saturating_sub(docker_alone.median_time());
@@ -90,4 +89,7 @@ fn main() {
         "exec_local: added over the docker call: {added:?} wall, {:.1} MiB peak RSS (megaplan-cloud's own process)",
         through_cli.max_rss_mib()
     );
+    let ms = added.as_secs_f64() * 1000.0;
+    measure::within_budget("exec pwd over the docker call, wall", ms, 10.0, "ms");
+    measure::within_budget("exec pwd peak RSS", through_cli.max_rss_mib(), 20.0, "MiB");
 }

@@ -25,21 +25,50 @@ impl Stats {
     }
 }
 
-/// Runs `make()` `runs` times; every run must exit normally.
-pub fn measure(runs: usize, make: impl Fn() -> Command) -> Stats {
+/// Runs `make()` `runs` times. Fails closed: every run must exit 0 and print
+/// `expected` on stdout, so an immediate error is never reported as a fast run.
+pub fn measure(runs: usize, expected: &str, make: impl Fn() -> Command) -> Stats {
     let mut times = Vec::with_capacity(runs);
     let mut rss = Vec::with_capacity(runs);
     for _ in 0..runs {
+        let stdout = tempfile::NamedTempFile::new().expect("a temp file");
+        let mut cmd = make();
+        cmd.stdout(stdout.reopen().expect("reopen the temp file"));
         let started = Instant::now();
-        let child = make().spawn().expect("the command starts");
+        let child = cmd.spawn().expect("the command starts");
         let (status, kib) = wait_with_rusage(child.id() as i32);
         times.push(started.elapsed());
-        assert!(libc::WIFEXITED(status), "the command crashed");
+        assert!(
+            libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+            "the command failed (wait status {status})"
+        );
+        let printed = std::fs::read_to_string(stdout.path()).unwrap_or_default();
+        assert!(
+            printed.contains(expected),
+            "the command printed {printed:?}, not {expected:?}"
+        );
         rss.push(kib);
     }
     times.sort();
     rss.sort();
     Stats { times, rss }
+}
+
+/// Fails when `measured` exceeds `budget` times the slack (`MEGAPLAN_BENCH_SLACK`, 3 by
+/// default: benches run on busy machines; a real regression is far past that).
+pub fn within_budget(what: &str, measured: f64, budget: f64, unit: &str) {
+    let slack: f64 = std::env::var("MEGAPLAN_BENCH_SLACK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3.0);
+    let limit = budget * slack;
+    println!(
+        "budget: {what}: {measured:.2} {unit} (budget {budget} {unit}, limit {limit:.1} {unit})"
+    );
+    assert!(
+        measured <= limit,
+        "{what}: {measured:.2} {unit} is over {slack}x its budget of {budget} {unit}"
+    );
 }
 
 /// Waits for `pid` and returns its wait status and its own peak RSS in KiB.
