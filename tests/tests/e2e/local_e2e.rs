@@ -117,7 +117,36 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
         docker_ok(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
         "false"
     );
-    project.ok(&["destroy", "--yes"]);
+    // Declining the prompt keeps everything; accepting it tears down.
+    let declined = destroy_answering(project, "n\n");
+    assert_eq!(declined.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&declined.stdout),
+        "Destroy cloud deployment and delete volume '<no volume>'? [y/N]: "
+    );
+    assert_ne!(local.container(), "", "declining kept the container");
+    assert!(deploy_dir.exists(), "declining kept the deploy dir");
+    let accepted = destroy_answering(project, "y\n");
+    assert_eq!(accepted.status.code(), Some(0), "{accepted:?}");
     assert_eq!(local.container(), "", "destroy removed the container");
     assert!(!deploy_dir.exists(), "destroy removed the deploy dir");
+}
+
+/// `destroy` with `answer` typed at its prompt.
+fn destroy_answering(project: &Project, answer: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = project
+        .command(&["destroy"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
