@@ -2,6 +2,7 @@
 //! remote operations every provider offers. They talk to the runner through [`Runner`],
 //! so their logic (command lines, parsing, errors) is tested without a provider.
 
+pub mod chain;
 pub mod plan;
 
 use crate::capability::Output;
