@@ -58,10 +58,16 @@ pub fn install(
     confirm: &mut dyn FnMut(&str) -> bool,
 ) -> CloudResult<Value> {
     let runtime = ctx.runtime()?;
-    let registry = ctx.registry();
-    let grant = if request.grants.is_empty() && request.unrestricted.is_empty() {
-        let description = registry.describe_file(&runtime, request.file, ctx.capability()?)?;
-        if !request.yes && !confirm(&describe_request(&description)) {
+    let asked = request.grants.is_empty() && request.unrestricted.is_empty();
+    let explicit = Grant {
+        programs: request.grants,
+        unrestricted: request.unrestricted,
+    };
+    let mut choose = |description: &ProviderDescription| {
+        if !asked {
+            return Ok(explicit.clone());
+        }
+        if !request.yes && !confirm(&describe_request(description)) {
             return Err(CloudError::new(
                 "provider_not_granted",
                 format!(
@@ -70,15 +76,11 @@ pub fn install(
                 ),
             ));
         }
-        Grant::everything_declared(&description)
-    } else {
-        Grant {
-            programs: request.grants,
-            unrestricted: request.unrestricted,
-        }
+        Ok(Grant::everything_declared(description))
     };
     let (listing, installed) =
-        registry.install(&runtime, request.file, &grant, ctx.capability()?)?;
+        ctx.registry()
+            .install(&runtime, request.file, &mut choose, ctx.capability()?)?;
     Ok(json!({
         "success": true,
         "installed": installed.display().to_string(),

@@ -415,23 +415,11 @@ fn install_asks_before_granting_and_marks_what_runs_arbitrary_code() {
     assert_eq!(exposure("ssh"), "restricted");
     assert_eq!(exposure("echo"), "plain");
     let install = |answer: &str| {
-        let mut child = process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
-            .args(["provider", "install", MISCHIEF])
+        let mut cmd = process::command(env!("CARGO_BIN_EXE_mpc-e2e"));
+        cmd.args(["provider", "install", MISCHIEF])
             .current_dir(sandbox.project())
-            .env("MEGAPLAN_CLOUD_HOME", sandbox.home())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(answer.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
+            .env("MEGAPLAN_CLOUD_HOME", sandbox.home());
+        process::run_with_input(cmd, answer.as_bytes())
     };
     let declined = install("n\n");
     assert_eq!(declined.status.code(), Some(1));

@@ -134,19 +134,5 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
 
 /// `destroy` with `answer` typed at its prompt.
 fn destroy_answering(project: &Project, answer: &str) -> std::process::Output {
-    use std::io::Write as _;
-    let mut child = project
-        .command(&["destroy"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answer.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    megaplan_cloud_tests::process::run_with_input(project.command(&["destroy"]), answer.as_bytes())
 }

@@ -68,26 +68,14 @@ impl Grant {
 }
 
 impl Registry {
-    /// What a component file says about itself, without letting it run anything.
-    pub fn describe_file(
-        &self,
-        runtime: &Runtime,
-        file: &Path,
-        capability: Arc<Capability>,
-    ) -> CloudResult<ProviderDescription> {
-        let candidate = file_candidate(file)?;
-        let compiled = self.compile(runtime, &candidate)?;
-        let instance = runtime.instantiate(&compiled, no_programs(&candidate), capability, None)?;
-        Ok(instance.description().clone())
-    }
-
-    /// Installs a third-party component: checks it, copies it into the providers
-    /// directory, and records `grant`.
+    /// Installs a third-party component: checks it, lets `choose` decide the grant from
+    /// what the component describes (it runs nothing meanwhile), copies it into the
+    /// providers directory, and records the grant.
     pub fn install(
         &self,
         runtime: &Runtime,
         file: &Path,
-        grant: &Grant,
+        choose: &mut dyn FnMut(&ProviderDescription) -> CloudResult<Grant>,
         capability: Arc<Capability>,
     ) -> CloudResult<(Listing, PathBuf)> {
         let candidate = file_candidate(file)?;
@@ -103,7 +91,7 @@ impl Registry {
                 ),
             ));
         }
-        let grant = grant.checked(&description)?;
+        let grant = choose(&description)?.checked(&description)?;
         let bytes = candidate.bytes()?;
         let installed = self.home.providers_dir().join(format!("{name}.wasm"));
         crate::fs::atomic_write(&installed, &bytes, 0o644)?;
