@@ -33,6 +33,10 @@ pub struct Milestone {
     pub depth: Option<String>,
     pub with_prep: bool,
     pub with_feedback: bool,
+    /// A core profile name; its expansion is core's (docs/compatibility.md).
+    pub profile: Option<String>,
+    /// `phase=agent[:model]` entries; a single string is one entry.
+    pub phase_model: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +51,10 @@ pub struct ChainSpec {
     pub milestones: Vec<Milestone>,
     pub seed_plan: Option<String>,
     pub merge_policy: String,
+    pub prerequisite_policy: String,
+    pub validation_policy: String,
+    /// `review_policy.clean_milestone_pr`.
+    pub clean_milestone_pr: String,
 }
 
 /// Python's `repr` of a tuple of strings, as the reference prints the choices.
@@ -77,6 +85,37 @@ impl ChainSpec {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "chain.yaml".into());
         Self::parse(&text, &name)
+    }
+
+    /// Where the file sets no `base_branch`, the chain runs on the repository's branch
+    /// (cloud.yaml's `repo.branch`, after overrides).
+    pub fn defaulting_base_branch(mut self, repo_branch: &str) -> Self {
+        if !self.base_branch_explicit {
+            self.base_branch = repo_branch.to_string();
+        }
+        self
+    }
+
+    /// The bytes uploaded to the runner: the file as written when it sets
+    /// `base_branch`, else its mapping re-serialised with `base_branch` appended last
+    /// (comments are lost; the local file is untouched).
+    pub fn upload_bytes(&self) -> CloudResult<Vec<u8>> {
+        if self.base_branch_explicit {
+            return Ok(self.text.clone().into_bytes());
+        }
+        let mut mapping = self.mapping.clone();
+        mapping.insert(
+            Value::String("base_branch".into()),
+            Value::String(self.base_branch.clone()),
+        );
+        yaml_serde::to_string(&mapping)
+            .map(String::into_bytes)
+            .map_err(|e| {
+                CloudError::new(
+                    "internal_error",
+                    format!("cannot re-serialise the chain spec: {e}"),
+                )
+            })
     }
 
     pub fn parse(text: &str, file_name: &str) -> CloudResult<Self> {
@@ -128,14 +167,14 @@ fn read(r: &Reader<'_>, text: &str, mapping: Mapping) -> CloudResult<ChainSpec> 
         MERGE_POLICIES,
         "auto",
     )?;
-    choice(
+    let prerequisite_policy = choice(
         r,
         get(root, "prerequisite_policy"),
         "prerequisite_policy",
         PREREQUISITE_POLICIES,
         "none",
     )?;
-    choice(
+    let validation_policy = choice(
         r,
         get(root, "validation_policy"),
         "validation_policy",
@@ -143,7 +182,7 @@ fn read(r: &Reader<'_>, text: &str, mapping: Mapping) -> CloudResult<ChainSpec> 
         "none",
     )?;
     let review = section(r, get(root, "review_policy"), "review_policy")?;
-    choice(
+    let clean_milestone_pr = choice(
         r,
         get(review, "clean_milestone_pr"),
         "review_policy.clean_milestone_pr",
@@ -159,6 +198,9 @@ fn read(r: &Reader<'_>, text: &str, mapping: Mapping) -> CloudResult<ChainSpec> 
         milestones,
         seed_plan,
         merge_policy,
+        prerequisite_policy,
+        validation_policy,
+        clean_milestone_pr,
     })
 }
 

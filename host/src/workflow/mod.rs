@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod plan;
+pub mod script;
 
 use crate::capability::Output;
 use crate::error::{CloudError, CloudResult};

@@ -44,7 +44,7 @@ fn read_milestone(r: &Reader<'_>, item: &Value, index: usize) -> CloudResult<Mil
         Some(_) => Err(r.error(&at(key), format!("{} must be a string", at(key)))),
     };
     let branch = text("branch")?;
-    text("profile")?;
+    let profile = text("profile")?;
     text("robustness")?;
     let pick = |key: &str, choices: &[&str]| match get(map, key).map(untagged) {
         None | Some(Value::Null) => Ok(None),
@@ -71,7 +71,7 @@ fn read_milestone(r: &Reader<'_>, item: &Value, index: usize) -> CloudResult<Mil
     };
     let with_prep = flag("with_prep")?;
     let with_feedback = flag("with_feedback")?;
-    read_milestone_extras(r, map, &at)?;
+    let phase_model = read_milestone_extras(r, map, &at)?;
     Ok(Milestone {
         label,
         idea,
@@ -80,15 +80,17 @@ fn read_milestone(r: &Reader<'_>, item: &Value, index: usize) -> CloudResult<Mil
         depth,
         with_prep,
         with_feedback,
+        profile,
+        phase_model,
     })
 }
 
-/// `prep_direction`, `phase_model`, `bakeoff` and `notes`.
+/// `prep_direction`, `phase_model`, `bakeoff` and `notes`; returns the phase model.
 fn read_milestone_extras(
     r: &Reader<'_>,
     map: Option<&Mapping>,
     at: &dyn Fn(&str) -> String,
-) -> CloudResult<()> {
+) -> CloudResult<Vec<String>> {
     match get(map, "prep_direction").map(untagged) {
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if !s.trim().is_empty() => {}
@@ -101,13 +103,20 @@ fn read_milestone_extras(
             return Err(r.error(&label, format!("{label} must be a string")));
         }
     }
-    match get(map, "phase_model").map(untagged) {
-        None | Some(Value::String(_)) => {}
+    let phase_model = match get(map, "phase_model").map(untagged) {
+        None => Vec::new(),
+        Some(other) if is_falsy(other) => Vec::new(),
+        Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Sequence(items))
             if items
                 .iter()
-                .all(|i| matches!(untagged(i), Value::String(_))) => {}
-        Some(other) if is_falsy(other) => {}
+                .all(|i| matches!(untagged(i), Value::String(_))) =>
+        {
+            items
+                .iter()
+                .filter_map(|i| untagged(i).as_str().map(str::to_string))
+                .collect()
+        }
         Some(_) => {
             let label = at("phase_model");
             return Err(r.error(
@@ -115,7 +124,7 @@ fn read_milestone_extras(
                 format!("{label} must be a string or list of strings"),
             ));
         }
-    }
+    };
     if let Some(value) = get(map, "bakeoff").map(untagged)
         && !matches!(value, Value::Null | Value::Mapping(_))
     {
@@ -128,5 +137,5 @@ fn read_milestone_extras(
         let label = at("notes");
         return Err(r.error(&label, format!("{label} must be a string")));
     }
-    Ok(())
+    Ok(phase_model)
 }

@@ -31,8 +31,18 @@ fn defaults_and_what_the_host_reads() {
             depth: None,
             with_prep: false,
             with_feedback: false,
+            profile: None,
+            phase_model: Vec::new(),
         }]
     );
+    assert_eq!(spec.prerequisite_policy, "none");
+    assert_eq!(spec.validation_policy, "none");
+    assert_eq!(spec.clean_milestone_pr, "auto");
+    let spec =
+        parse("milestones: [{label: m, idea: i, phase_model: plan=claude, profile: apex}]\n")
+            .unwrap();
+    assert_eq!(spec.milestones[0].phase_model, ["plan=claude"]);
+    assert_eq!(spec.milestones[0].profile.as_deref(), Some("apex"));
     let spec = parse("base_branch: '  dev '\nseed: {plan: '  '}\nfuture_key: kept\n").unwrap();
     assert_eq!(spec.base_branch, "dev");
     assert!(spec.base_branch_explicit);
@@ -218,4 +228,31 @@ fn messages_carry_the_location_of_the_node() {
 fn a_missing_file_is_named() {
     let err = ChainSpec::load(Path::new("/no/such/chain.yaml")).unwrap_err();
     assert_eq!(err.message, "spec file not found: /no/such/chain.yaml");
+}
+
+#[test]
+fn an_explicit_base_branch_uploads_the_original_bytes() {
+    let text = "# keep me\nbase_branch: dev\nmilestones: [{label: m1, idea: a.md}]\n";
+    let spec = ChainSpec::parse(text, "chain.yaml")
+        .unwrap()
+        .defaulting_base_branch("trunk");
+    assert_eq!(spec.base_branch, "dev");
+    assert_eq!(spec.upload_bytes().unwrap(), text.as_bytes());
+}
+
+#[test]
+fn a_missing_base_branch_is_appended_last_from_the_repo_branch() {
+    let text = "# lost\nmilestones:\n- label: m1\n  idea: a.md\nextra_key: {x: 1}\n";
+    let spec = ChainSpec::parse(text, "chain.yaml")
+        .unwrap()
+        .defaulting_base_branch("trunk");
+    assert_eq!(spec.base_branch, "trunk");
+    let uploaded = String::from_utf8(spec.upload_bytes().unwrap()).unwrap();
+    assert!(uploaded.ends_with("base_branch: trunk\n"), "{uploaded}");
+    assert!(!uploaded.contains("lost"));
+    // The re-serialised spec reads back to the same chain, unknown keys kept.
+    let again = ChainSpec::parse(&uploaded, "chain.yaml").unwrap();
+    assert_eq!(again.base_branch, "trunk");
+    assert_eq!(again.milestones, spec.milestones);
+    assert!(again.mapping.contains_key("extra_key"));
 }

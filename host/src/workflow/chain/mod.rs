@@ -3,6 +3,7 @@
 //! `chain` and `status --chain` commands are built on them (issue #12).
 
 pub mod ideas;
+pub mod preflight;
 
 use megaplan_cloud_shell::{posix_join, posix_parent, quote};
 use sha1::{Digest, Sha1};
