@@ -166,6 +166,10 @@ impl Runner for Session {
         self.provider.exec(&self.ctx, line, StdinSpec::None)
     }
 
+    fn run_with_input(&mut self, line: &str, input: Vec<u8>) -> CloudResult<Output> {
+        self.provider.exec(&self.ctx, line, StdinSpec::Bytes(input))
+    }
+
     fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()> {
         self.provider.upload(&self.ctx, path, content)
     }

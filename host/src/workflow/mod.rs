@@ -15,6 +15,9 @@ pub trait Runner {
     /// for the workflow to parse. A non-zero exit is not an error here.
     fn run(&mut self, line: &str) -> CloudResult<Output>;
 
+    /// Like [`Runner::run`], with `input` on the remote command's stdin.
+    fn run_with_input(&mut self, line: &str, input: Vec<u8>) -> CloudResult<Output>;
+
     /// Writes `content` to `path` in the runner, creating parent directories.
     fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()>;
 
@@ -59,6 +62,8 @@ pub(crate) mod fake {
     pub struct FakeRunner {
         pub answers: VecDeque<Output>,
         pub lines: Vec<String>,
+        /// What each line read on stdin (empty for `run`).
+        pub inputs: Vec<Vec<u8>>,
         pub uploads: Vec<(String, Vec<u8>)>,
         pub relayed: Vec<Output>,
         pub dry_run: bool,
@@ -85,7 +90,12 @@ pub(crate) mod fake {
 
     impl Runner for FakeRunner {
         fn run(&mut self, line: &str) -> CloudResult<Output> {
+            self.run_with_input(line, Vec::new())
+        }
+
+        fn run_with_input(&mut self, line: &str, input: Vec<u8>) -> CloudResult<Output> {
             self.lines.push(line.to_string());
+            self.inputs.push(input);
             Ok(self
                 .answers
                 .pop_front()

@@ -2,8 +2,12 @@
 //! the tmux launch line, and which local file each milestone's idea comes from. The
 //! `chain` and `status --chain` commands are built on them (issue #12).
 
+pub mod archive;
 pub mod ideas;
+pub mod launch;
 pub mod preflight;
+#[cfg(test)]
+mod testbed;
 
 use megaplan_cloud_shell::{posix_join, posix_parent, quote};
 use sha1::{Digest, Sha1};
@@ -47,10 +51,17 @@ pub fn chain_command(remote_spec: &str, one: bool) -> String {
 /// session is addressed exactly (`=name`), so `megaplan-chain` never matches
 /// `megaplan-chain-old`.
 pub fn launch_line(workspace: &str, session: &str, remote_spec: &str) -> String {
+    // `echo` as the reference prints it, unless the name has a backslash, which some
+    // shells' `echo` would turn into an escape.
+    let say = if session.contains('\\') {
+        "printf '%s\\n'"
+    } else {
+        "echo"
+    };
     let running = quote(&format!("{session} session already running"));
     let started = quote(&format!("started {session} session"));
     format!(
-        "mkdir -p {} && if tmux has-session -t {} 2>/dev/null; then echo {running}; else tmux new-session -d -s {} -c {} {}; echo {started}; fi",
+        "mkdir -p {} && if tmux has-session -t {} 2>/dev/null; then {say} {running}; else tmux new-session -d -s {} -c {} {}; {say} {started}; fi",
         quote(&posix_join(workspace, ".megaplan")),
         quote(&format!("={session}")),
         quote(session),

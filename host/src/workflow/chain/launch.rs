@@ -1,0 +1,289 @@
+//! `chain`'s remote half in one transport call: one script checks the repository out,
+//! checks the runtime commands (stopping before anything is written when one is
+//! missing), reads the head, unpacks every upload from one archive streamed on stdin
+//! (each file checked against its sha256 before any is moved into place) and starts
+//! the tmux session. Its step report gives each of the reference's errors precisely.
+
+use serde_json::Value;
+
+use megaplan_cloud_shell::{posix_join, posix_parent, quote, quote_join};
+
+use super::archive::{self, Archive};
+use super::launch_line;
+use crate::config::Repo;
+use crate::error::{CloudError, CloudResult};
+use crate::workflow::Runner;
+use crate::workflow::script::{Report, Script, StepResult};
+
+/// A file the chain needs in the runner.
+pub struct Upload {
+    /// As the spec names it; a relative path is taken from the workspace, where core
+    /// runs the chain.
+    pub destination: String,
+    pub content: Vec<u8>,
+}
+
+pub struct LaunchRequest<'a> {
+    pub repo: &'a Repo,
+    pub runtime_commands: &'a [String],
+    /// The ideas in milestone order, then the spec.
+    pub uploads: &'a [Upload],
+    pub session: &'a str,
+    pub remote_spec: &'a str,
+    /// Carried by `agent_deps_missing`, as the reference does.
+    pub preflight: &'a Value,
+}
+
+/// What the runner reported about a launch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Launched {
+    pub checked_out_branch: Option<String>,
+    pub head: Option<String>,
+    /// `started`, `already_running` or `unknown`.
+    pub tmux_status: &'static str,
+}
+
+/// The reference's dependency check: prints the missing commands on one line.
+pub fn deps_line(commands: &[String]) -> String {
+    format!(
+        "missing=''; for cmd in {}; do if ! command -v \"$cmd\" >/dev/null 2>&1; then missing=\"$missing $cmd\"; fi; done; printf \"%s\\n\" \"$missing\"",
+        quote_join(commands)
+    )
+}
+
+/// The checked-out branch on line 1, the head commit on line 2.
+pub fn head_line(workspace: &str) -> String {
+    let ws = quote(workspace);
+    format!(
+        "git -C {ws} rev-parse --abbrev-ref HEAD 2>/dev/null && git -C {ws} rev-parse HEAD 2>/dev/null"
+    )
+}
+
+/// Where an upload lands in the runner.
+pub fn remote_path(workspace: &str, destination: &str) -> String {
+    if destination.starts_with('/') {
+        destination.to_string()
+    } else {
+        posix_join(workspace, destination)
+    }
+}
+
+/// Extracts the archive in the scratch directory (`$1`), checks every file, then moves
+/// each into place through a sibling temporary file.
+fn unpack_line(workspace: &str, archive: &Archive, uploads: &[Upload]) -> String {
+    let manifest: Vec<String> = archive
+        .entries
+        .iter()
+        .map(|entry| format!("{}  {}", entry.sha256, entry.name))
+        .collect();
+    let mut line = format!(
+        "cd \"$1\" && tar -xf a.tar && printf '%s\\n' {} | sha256sum -c --quiet -",
+        quote_join(&manifest)
+    );
+    for (entry, upload) in archive.entries.iter().zip(uploads) {
+        let target = remote_path(workspace, &upload.destination);
+        let partial = format!("{target}.megaplan-upload");
+        line.push_str(&format!(
+            " && mkdir -p -- {parent} && cp -- {name} {partial} && mv -f -- {partial} {target}",
+            parent = quote(&posix_parent(&target)),
+            name = entry.name,
+            partial = quote(&partial),
+            target = quote(&target),
+        ));
+    }
+    line
+}
+
+/// Reads the archive (base64) from the script's stdin and checks it arrived whole;
+/// prints how many bytes came.
+fn receive_function(archive: &Archive) -> String {
+    format!(
+        "base64 -d <&3 >\"$s/a.tar\" || return 1; wc -c <\"$s/a.tar\"; printf '%s  %s\\n' {} \"$s/a.tar\" | sha256sum -c --status -",
+        archive.sha256
+    )
+}
+
+/// The whole remote script of a launch.
+pub fn script(request: &LaunchRequest<'_>, archive: &Archive) -> String {
+    let repo = request.repo;
+    let mut script = Script::new();
+    script
+        .function("recv", &receive_function(archive))
+        .call_function("receive", "recv", true)
+        .step_or_stop("ensure_repo", &crate::deploy_dir::ensure_repo(repo), &[]);
+    if !request.runtime_commands.is_empty() {
+        script
+            .step_or_stop("deps", &deps_line(request.runtime_commands), &[])
+            .stop_if_output();
+    }
+    script
+        .step("head", &head_line(&repo.workspace), &[])
+        .step_or_stop(
+            "unpack",
+            &unpack_line(&repo.workspace, archive, request.uploads),
+            &["\"$s\""],
+        )
+        .step(
+            "launch",
+            &launch_line(&repo.workspace, request.session, request.remote_spec),
+            &[],
+        );
+    script.finish()
+}
+
+/// Runs the launch. `None` on a dry run (the script was shown, nothing ran).
+pub fn launch(
+    runner: &mut dyn Runner,
+    request: &LaunchRequest<'_>,
+) -> CloudResult<Option<Launched>> {
+    let archive = archive::build(request.uploads)?;
+    let line = script(request, &archive);
+    let output = runner.run_with_input(&line, archive.base64())?;
+    if runner.dry_run() {
+        runner.note("dry run: the launch report comes from the runner, which was not contacted");
+        return Ok(None);
+    }
+    let report = Report::parse(&output, &|text| runner.redact(text))?;
+    interpret(runner, request, &archive, &report).map(Some)
+}
+
+fn reached<'r>(report: &'r Report, step: &str) -> CloudResult<&'r StepResult> {
+    report.step(step).ok_or_else(|| {
+        CloudError::new(
+            "provider_failed",
+            format!("the remote launch stopped before its {step} step"),
+        )
+    })
+}
+
+/// The reference's error for each step, in the order the steps ran.
+fn interpret(
+    runner: &mut dyn Runner,
+    request: &LaunchRequest<'_>,
+    archive: &Archive,
+    report: &Report,
+) -> CloudResult<Launched> {
+    let receive = reached(report, "receive")?;
+    if receive.exit != 0 {
+        let got = receive.stdout_text().trim().to_string();
+        return Err(CloudError::new(
+            "provider_failed",
+            format!(
+                "the upload arrived incomplete on the runner: {got} of {} bytes, or a checksum mismatch; nothing was written",
+                archive.tar.len()
+            ),
+        ));
+    }
+    ensure_repo_result(runner, request.repo, reached(report, "ensure_repo")?)?;
+    if !request.runtime_commands.is_empty() {
+        deps_result(runner, request.preflight, reached(report, "deps")?)?;
+    }
+    let (checked_out_branch, head) = head_result(reached(report, "head")?);
+    let unpack = reached(report, "unpack")?;
+    if unpack.exit != 0 {
+        let detail = step_detail(unpack, "checksum check failed");
+        return Err(CloudError::new(
+            "provider_failed",
+            runner.redact(&format!(
+                "uploading the chain files failed (exit {}): {detail}",
+                unpack.exit
+            )),
+        ));
+    }
+    let launch = reached(report, "launch")?;
+    if launch.exit != 0 {
+        let line = launch_line(
+            &request.repo.workspace,
+            request.session,
+            request.remote_spec,
+        );
+        return Err(runner.failure(&line, &launch.output()));
+    }
+    runner.relay(&launch.output());
+    Ok(Launched {
+        checked_out_branch,
+        head,
+        tmux_status: tmux_status(&launch.stdout_text(), request.session),
+    })
+}
+
+/// stderr, else stdout, else `fallback`.
+fn step_detail(step: &StepResult, fallback: &str) -> String {
+    let stderr = step.stderr_text();
+    let stdout = step.stdout_text().trim().to_string();
+    if !stderr.is_empty() {
+        stderr
+    } else if !stdout.is_empty() {
+        stdout
+    } else {
+        fallback.to_string()
+    }
+}
+
+pub fn ensure_repo_result(runner: &dyn Runner, repo: &Repo, step: &StepResult) -> CloudResult<()> {
+    if step.exit == 0 {
+        return Ok(());
+    }
+    let stderr = runner.redact(&step.stderr_text());
+    let mut message = format!(
+        "ensure repo checkout failed for {}@{} into {} (exit {})",
+        repo.url, repo.branch, repo.workspace, step.exit
+    );
+    if !stderr.is_empty() {
+        message.push_str(&format!(": {stderr}"));
+    }
+    Err(CloudError::new("provider_failed", runner.redact(&message))
+        .with("exit_code", step.exit)
+        .with("stderr", stderr))
+}
+
+fn deps_result(runner: &dyn Runner, preflight: &Value, step: &StepResult) -> CloudResult<()> {
+    if step.exit != 0 {
+        let detail = step_detail(step, "remote dependency check failed");
+        return Err(CloudError::new("provider_failed", runner.redact(&detail)));
+    }
+    let mut missing: Vec<String> = step
+        .stdout_text()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    missing.sort();
+    missing.dedup();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(CloudError::new(
+        "agent_deps_missing",
+        format!(
+            "Remote cloud runner is missing required runtime commands: {}",
+            missing.join(", ")
+        ),
+    )
+    .with("missing_commands", missing)
+    .with("missing_env", Vec::<String>::new())
+    .with("preflight", preflight.clone()))
+}
+
+fn head_result(step: &StepResult) -> (Option<String>, Option<String>) {
+    if step.exit != 0 {
+        return (None, None);
+    }
+    let text = step.stdout_text();
+    let mut lines = text.lines().map(|l| l.trim().to_string());
+    (lines.next(), lines.next())
+}
+
+/// What the launch output says about the session, matching the whole text the launch
+/// prints for this session (named as it really is, not always `megaplan-chain`).
+pub fn tmux_status(output: &str, session: &str) -> &'static str {
+    if output.contains(&format!("{session} session already running")) {
+        "already_running"
+    } else if output.contains(&format!("started {session} session")) {
+        "started"
+    } else {
+        "unknown"
+    }
+}
+
+#[cfg(test)]
+mod tests;
