@@ -28,7 +28,22 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
         }
         Action::Build => done(ops::build(ctx)),
         Action::Deploy => done(ops::deploy(ctx)),
-        Action::Chain { .. } => done(ops::chain()),
+        Action::Chain {
+            spec,
+            idea_dir,
+            repo,
+        } => {
+            let repo = overrides(repo);
+            let request = ops::ChainRequest {
+                spec: &spec,
+                idea_dir: idea_dir.as_deref(),
+                repo: &repo,
+            };
+            match ops::chain(ctx, &request)? {
+                Some(payload) => print(ctx, &payload),
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
         Action::Bootstrap {
             idea_file,
             plan_name,
@@ -44,7 +59,18 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
             };
             done(ops::bootstrap(ctx, &options))
         }
-        Action::Status { chain: true, .. } => done(ops::chain_status()),
+        Action::Status {
+            chain: true,
+            remote_spec,
+            ..
+        } => match ops::chain_status(ctx, remote_spec.as_deref())? {
+            Some(status) => {
+                let text = ctx.redactor().redact(&status.text).into_owned();
+                ctx.console.err(text.as_bytes());
+                print(ctx, &status.payload)
+            }
+            None => Ok(ExitCode::SUCCESS),
+        },
         Action::Status { plan, .. } => match ops::status(ctx, plan.as_deref())? {
             Some(payload) => print(ctx, &Value::Object(payload)),
             None => Ok(ExitCode::SUCCESS),

@@ -1,20 +1,280 @@
-//! The remote chain workflows: `chain`, `status --chain`, `supervise --chain`.
+//! The remote chain actions: `chain` (launch), `status --chain`, `supervise --chain`.
+//! Every local check runs before anything remote; the remote half of each is one
+//! workflow call (docs/workflows.md).
 
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use megaplan_cloud_shell::posix_join;
+
+use super::context::{Context, SessionRequest};
+use super::lifecycle::with_deploy_dir;
+use super::plan::RepoOverrides;
+use crate::config::chain_spec::ChainSpec;
+use crate::config::{CloudSpec, ExtraRepo, Mode};
 use crate::error::{CloudError, CloudResult};
+use crate::markers::{self, Marker};
+use crate::workflow::chain::launch::{self, LaunchRequest, Upload};
+use crate::workflow::chain::status::{self, ChainStatus};
+use crate::workflow::chain::{DEFAULT_SESSION, ideas, observe, payload, preflight};
 
-const WORKFLOW_FEATURE: &str =
-    "the remote chain workflows: chain, status --chain and the supervisor (not yet scheduled)";
-
-/// `chain`: upload a chain spec and start it remotely.
-pub fn chain() -> CloudResult<()> {
-    Err(CloudError::not_implemented("`chain`", WORKFLOW_FEATURE))
+pub struct ChainRequest<'a> {
+    pub spec: &'a str,
+    pub idea_dir: Option<&'a str>,
+    pub repo: &'a RepoOverrides,
 }
 
-/// `status --chain`: the remote chain's state.
-pub fn chain_status() -> CloudResult<()> {
-    Err(CloudError::not_implemented(
-        "`status --chain`",
-        WORKFLOW_FEATURE,
+/// `chain`: checks everything locally, launches the chain in one remote call, records
+/// the marker. Returns the launch payload (`None` on a dry run).
+pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Option<Value>> {
+    let overrides = request.repo;
+    let spec = ctx.load_spec()?.with_repo_overrides(
+        overrides.url.as_deref(),
+        overrides.branch.as_deref(),
+        overrides.workspace.as_deref(),
+    )?;
+    let spec_path = ctx.local_path(request.spec);
+    let chain = ChainSpec::load(&spec_path)?.defaulting_base_branch(&spec.repo.branch);
+    let preflight = preflight::preflight(&chain, default_agent(&spec));
+    let idea_dir = match request.idea_dir {
+        Some(dir) => ctx.local_path(dir),
+        None => spec_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| ctx.cwd.clone()),
+    };
+    let mut uploads = read_ideas(ctx, &spec, &chain, &idea_dir)?;
+    check_secrets(ctx, &spec, &preflight.report)?;
+    let remote_spec = posix_join(&spec.repo.workspace, "chain.yaml");
+    uploads.push(Upload {
+        destination: remote_spec.clone(),
+        content: chain.upload_bytes()?,
+    });
+    let session = launch_session(&spec);
+    let request = LaunchRequest {
+        repo: &spec.repo,
+        runtime_commands: &preflight.runtime_commands,
+        uploads: &uploads,
+        session: &session,
+        remote_spec: &remote_spec,
+        preflight: &preflight.report,
+    };
+    let Some(launched) = with_deploy_dir(ctx, &spec, |session| launch::launch(session, &request))?
+    else {
+        return Ok(None);
+    };
+    let payload = payload::launched(&payload::LaunchFacts {
+        spec: &chain,
+        repo: &spec.repo,
+        remote_spec: &remote_spec,
+        megaplan_ref: &spec.megaplan_ref,
+        preflight: &preflight.report,
+        session: &session,
+        launched: &launched,
+    });
+    remember(ctx, &spec, &chain, &payload, &session, &remote_spec);
+    Ok(Some(payload))
+}
+
+/// `agents.default` from cloud.yaml, the preflight's fallback agent.
+fn default_agent(spec: &CloudSpec) -> Option<&str> {
+    spec.agents
+        .iter()
+        .find(|(key, _)| key == "default")
+        .map(|(_, agent)| agent.as_str())
+}
+
+/// The session `chain` starts: `chain.chain_session` in `mode: chain`, then the later
+/// top-level `chain_session`, else `megaplan-chain`.
+pub fn launch_session(spec: &CloudSpec) -> String {
+    let in_chain_mode = spec
+        .chain
+        .as_ref()
+        .filter(|_| spec.mode == Mode::Chain)
+        .and_then(|chain| chain.chain_session.clone());
+    in_chain_mode
+        .or_else(|| spec.chain_session.clone())
+        .unwrap_or_else(|| DEFAULT_SESSION.to_string())
+}
+
+/// Every milestone's idea, found on disk before anything remote happens.
+fn read_ideas(
+    ctx: &Context,
+    spec: &CloudSpec,
+    chain: &ChainSpec,
+    idea_dir: &Path,
+) -> CloudResult<Vec<Upload>> {
+    let root = crate::project::project_root(&ctx.cwd);
+    let places = ideas::Places {
+        workspace: &spec.repo.workspace,
+        root: &root,
+        idea_dir,
+    };
+    let mut found: Vec<(PathBuf, &str)> = Vec::new();
+    for milestone in &chain.milestones {
+        let path = ideas::resolve(&milestone.label, &milestone.idea, &places)?;
+        found.push((path, &milestone.idea));
+    }
+    found
+        .into_iter()
+        .map(|(path, destination)| {
+            let content = std::fs::read(&path).map_err(|e| {
+                CloudError::new(
+                    "missing_idea_file",
+                    format!("cannot read idea file {}: {e}", path.display()),
+                )
+            })?;
+            Ok(Upload {
+                destination: destination.to_string(),
+                content,
+            })
+        })
+        .collect()
+}
+
+/// Every configured secret must have a local value: the runner gets them from here.
+fn check_secrets(ctx: &Context, spec: &CloudSpec, preflight: &Value) -> CloudResult<()> {
+    let mut missing: Vec<String> = spec
+        .secrets
+        .iter()
+        .filter(|name| !ctx.secret_is_set(name))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort();
+    missing.dedup();
+    Err(CloudError::new(
+        "cloud_preflight_failed",
+        format!(
+            "Missing configured cloud secrets in the local environment: {}",
+            missing.join(", ")
+        ),
+    )
+    .with("missing_commands", Vec::<String>::new())
+    .with("missing_env", missing)
+    .with("preflight", preflight.clone()))
+}
+
+/// Writes the marker; the chain is running whatever happens here, so a failure is
+/// told, not raised.
+fn remember(
+    ctx: &Context,
+    spec: &CloudSpec,
+    chain: &ChainSpec,
+    payload: &Value,
+    session: &str,
+    remote_spec: &str,
+) {
+    let marker = Marker {
+        remote_spec: remote_spec.to_string(),
+        started_at: started_at(),
+        base_branch: chain.base_branch.clone(),
+        provenance: payload.clone(),
+        workspace: spec.repo.workspace.clone(),
+        chain_session: session.to_string(),
+        extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
+        provider: spec.provider.clone(),
+        provider_identity: provider_identity(spec),
+    };
+    if let Err(error) = markers::write(&ctx.home, &ctx.cloud_yaml_path(), &marker) {
+        ctx.console.err_line(&format!(
+            "warning: the chain was launched but its marker could not be written ({}); pass --remote-spec {remote_spec} to status --chain",
+            error.message
+        ));
+    }
+}
+
+/// UTC with the reference's `+00:00` offset and microseconds, as Python prints it.
+fn started_at() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+        .to_string()
+}
+
+fn extra_repo_path(repo: &ExtraRepo) -> String {
+    match repo {
+        ExtraRepo::Path(path) => path.clone(),
+        ExtraRepo::Repo(repo) => repo.workspace.clone(),
+    }
+}
+
+/// What names the runner within its provider (compared by `status --chain`).
+pub fn provider_identity(spec: &CloudSpec) -> String {
+    match spec.provider.as_str() {
+        "railway" => spec.railway.service.clone(),
+        "local" => spec
+            .local
+            .as_ref()
+            .map(|local| local.compose_project.clone())
+            .unwrap_or_default(),
+        "ssh" => spec
+            .ssh
+            .as_ref()
+            .map(|ssh| ssh.host.clone())
+            .unwrap_or_default(),
+        other => other.to_string(),
+    }
+}
+
+const WORKFLOW_FEATURE: &str = "issue #13 (the supervisor)";
+
+/// `status --chain`: the remote chain's state from one remote call; `None` on a dry
+/// run.
+pub fn chain_status(
+    ctx: &mut Context,
+    remote_spec: Option<&str>,
+) -> CloudResult<Option<ChainStatus>> {
+    let spec = ctx.load_spec()?;
+    let marker = markers::read(&ctx.home, &ctx.cloud_yaml_path());
+    let remote_spec = find_remote_spec(remote_spec, marker.as_ref(), &spec)?;
+    let local = status::Local {
+        remote_spec: &remote_spec,
+        workspace: &spec.repo.workspace,
+        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
+        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
+        provider: &spec.provider,
+        identity: &provider_identity(&spec),
+        marker: marker.as_ref(),
+    };
+    let fallback = status::resolve(&status::chain_state(&Default::default()), &local);
+    let probe = observe::Probe {
+        remote_spec: &remote_spec,
+        workspace: &fallback.workspace.0,
+        session: &fallback.session.0,
+    };
+    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
+    let Some(observation) = observe::observe(&mut session, &probe)? else {
+        return Ok(None);
+    };
+    let name = remote_spec.rsplit('/').next().unwrap_or("chain.yaml");
+    let chain = ChainSpec::parse(&observation.spec_text, name)?;
+    Ok(Some(status::build(&observation, &chain, &local)))
+}
+
+/// §9.2: the flag, the marker, `chain.spec` in `mode: chain`, else an error that says
+/// how to get one.
+fn find_remote_spec(
+    flag: Option<&str>,
+    marker: Option<&serde_json::Map<String, Value>>,
+    spec: &CloudSpec,
+) -> CloudResult<String> {
+    if let Some(flag) = flag.filter(|f| !f.is_empty()) {
+        return Ok(flag.to_string());
+    }
+    if let Some(found) = marker.and_then(markers::remote_spec) {
+        return Ok(found.to_string());
+    }
+    if spec.mode == Mode::Chain
+        && let Some(chain) = &spec.chain
+    {
+        return Ok(chain.spec.clone());
+    }
+    Err(CloudError::new(
+        "missing_remote_spec",
+        "Unable to locate remote chain spec. Pass --remote-spec <path>, run `cloud chain <spec>` first, or set mode: chain in cloud.yaml.",
     ))
 }
 

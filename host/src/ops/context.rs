@@ -90,6 +90,11 @@ impl Context {
         })
     }
 
+    /// Whether the secret has a non-empty value in the local environment.
+    pub fn secret_is_set(&self, name: &str) -> bool {
+        self.secrets.is_set(name)
+    }
+
     /// The redactor in force (every secret of the loaded cloud.yaml).
     pub fn redactor(&self) -> &Redactor {
         &self.redactor

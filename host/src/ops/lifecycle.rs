@@ -7,11 +7,11 @@ use crate::error::{CloudError, CloudResult};
 
 /// Renders the deploy directory, then runs one provider operation with it mounted.
 /// A temporary directory (railway) is removed when the operation ends.
-pub(super) fn with_deploy_dir(
+pub(super) fn with_deploy_dir<T>(
     ctx: &Context,
     spec: &CloudSpec,
-    operation: impl FnOnce(&mut Session) -> CloudResult<()>,
-) -> CloudResult<()> {
+    operation: impl FnOnce(&mut Session) -> CloudResult<T>,
+) -> CloudResult<T> {
     let deploy_dir = crate::deploy_dir::materialize(spec, &ctx.home)?;
     let request = SessionRequest {
         mount: Mount::Rendered(deploy_dir.path()),

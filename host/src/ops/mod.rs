@@ -11,7 +11,7 @@ mod providers;
 mod session;
 mod setup;
 
-pub use chain::{chain, chain_status, supervise};
+pub use chain::{ChainRequest, chain, chain_status, supervise};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};

@@ -77,6 +77,13 @@ impl Script {
         self
     }
 
+    /// Shell text between steps (variables the later steps are given, conditions).
+    pub fn raw(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self.text.push('\n');
+        self
+    }
+
     /// Runs a function defined with [`Script::function`] as step `name`.
     pub fn call_function(&mut self, name: &str, function: &str, stop: bool) -> &mut Self {
         let stop = if stop { " || f" } else { "" };

@@ -3,9 +3,14 @@
 //! `chain` and `status --chain` commands are built on them (issue #12).
 
 pub mod archive;
+pub mod classify;
 pub mod ideas;
 pub mod launch;
+pub mod observe;
+pub mod payload;
 pub mod preflight;
+pub mod status;
+pub mod summary;
 #[cfg(test)]
 mod testbed;
 
