@@ -3,6 +3,7 @@
 // Helpers of the test suite: a failed step fails the test that called it.
 #![allow(clippy::unwrap_used)]
 
+pub mod chain_flow;
 pub mod e2e;
 pub mod process;
 
@@ -71,3 +72,12 @@ pub fn unique(prefix: &str) -> String {
 
 /// A Dockerfile template for the test image: no network, the same files as the real one.
 pub const TEST_DOCKERFILE: &str = include_str!("../image/Dockerfile.offline");
+
+/// Lowercase hex SHA-256, as `sha256sum` prints it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -95,6 +95,7 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     // stdin passes through exec.
     project.stdin_passes_through();
     project.plan_workflows_run_megaplan();
+    project.chain_flow("docker");
 
     // A remote failure is provider_failed with the remote stderr.
     let out = project.run(&["exec", "echo broken >&2; exit 3"]);
@@ -130,6 +131,11 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     assert_eq!(accepted.status.code(), Some(0), "{accepted:?}");
     assert_eq!(local.container(), "", "destroy removed the container");
     assert!(!deploy_dir.exists(), "destroy removed the deploy dir");
+    assert_eq!(
+        megaplan_cloud_tests::chain_flow::markers_in(&project.home()).len(),
+        1,
+        "destroy keeps the chain marker"
+    );
 }
 
 /// `destroy` with `answer` typed at its prompt.

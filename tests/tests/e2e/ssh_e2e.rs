@@ -82,6 +82,7 @@ fn the_whole_lifecycle_through_a_real_sshd() {
 
     project.stdin_passes_through();
     project.plan_workflows_run_megaplan();
+    project.chain_flow("ssh");
 
     project.upload_and_read_back();
 
@@ -111,6 +112,11 @@ fn the_whole_lifecycle_through_a_real_sshd() {
     assert!(
         !project.home().join("ssh-127.0.0.1").exists(),
         "destroy removed the deploy dir"
+    );
+    assert_eq!(
+        megaplan_cloud_tests::chain_flow::markers_in(&project.home()).len(),
+        1,
+        "destroy keeps the chain marker"
     );
 }
 
