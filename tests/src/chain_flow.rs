@@ -116,10 +116,7 @@ impl Project {
             .unwrap();
         let payload = Self::json_of(&out, "status --chain elsewhere");
         assert_eq!(payload["summary"]["current_milestone"]["label"], "m1");
-        assert_eq!(
-            payload["resolved_context"]["source"]["session"],
-            "marker"
-        );
+        assert_eq!(payload["resolved_context"]["source"]["session"], "marker");
         self.twenty_ideas_in_one_call(transport);
     }
 

@@ -313,12 +313,19 @@ fn errors_are_json_on_stdout_with_exit_1_and_usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Usage"));
 
-    let (pending, code) = sandbox.json(&["status", "--chain"]);
+    // Without --remote-spec, a marker or mode: chain there is no chain to look at, and
+    // nothing remote is tried.
+    std::fs::write(
+        sandbox.project().join("cloud.yaml"),
+        "provider: local\nrepo: {url: https://example.com/app.git}\n",
+    )
+    .unwrap();
+    let (missing, code) = sandbox.json(&["status", "--chain"]);
     assert_eq!(code, 1);
     assert_error(
-        &pending,
-        "not_implemented",
-        "`status --chain` is not implemented yet",
+        &missing,
+        "missing_remote_spec",
+        "Unable to locate remote chain spec. Pass --remote-spec <path>, run `cloud chain <spec>` first, or set mode: chain in cloud.yaml.",
     );
 }
 
@@ -477,4 +484,75 @@ fn components_on_the_provider_path_are_found_but_run_only_when_granted() {
     let (unknown, code) = sandbox.json(&["exec", "run echo hi"]);
     assert_eq!(code, 1);
     assert_eq!(unknown["success"], false);
+}
+
+#[test]
+fn chain_checks_everything_locally_before_any_remote_call() {
+    let sandbox = Sandbox::new();
+    let project = sandbox.project();
+    std::fs::write(
+        project.join("cloud.yaml"),
+        "provider: local\nrepo: {url: https://example.com/app.git}\nsecrets: [CHAIN_E2E_UNSET_TOKEN]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("chain.yaml"),
+        "milestones:\n  - {label: m1, idea: ideas/m1.md}\n",
+    )
+    .unwrap();
+
+    // An invalid spec names the field and where it is.
+    std::fs::write(project.join("bad.yaml"), "milestones:\n  - {label: m1}\n").unwrap();
+    let (error, code) = sandbox.json(&["chain", "bad.yaml"]);
+    assert_eq!(code, 1);
+    assert_error(&error, "invalid_spec", "milestones[0].idea is required");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("bad.yaml:2:"),
+        "{error}"
+    );
+
+    // A missing idea lists every place it was looked for.
+    let (error, _) = sandbox.json(&["chain", "chain.yaml"]);
+    assert_error(
+        &error,
+        "missing_idea_file",
+        "milestone 'm1' idea not found on disk. Tried:\n- ",
+    );
+    assert_eq!(error["milestone"], "m1");
+    assert!(
+        error["tried_paths"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    );
+
+    // With the idea in place, the unset secret stops it, with the preflight attached.
+    std::fs::create_dir_all(project.join("ideas")).unwrap();
+    std::fs::write(project.join("ideas/m1.md"), "idea").unwrap();
+    let (error, _) = sandbox.json(&["chain", "chain.yaml"]);
+    assert_error(
+        &error,
+        "cloud_preflight_failed",
+        "Missing configured cloud secrets in the local environment: CHAIN_E2E_UNSET_TOKEN",
+    );
+    assert_eq!(
+        error["missing_env"],
+        serde_json::json!(["CHAIN_E2E_UNSET_TOKEN"])
+    );
+    assert_eq!(error["missing_commands"], serde_json::json!([]));
+    assert_eq!(
+        error["preflight"]["runtime_commands"],
+        serde_json::json!(["codex", "tmux"])
+    );
+    // Nothing ran: no transport call, no marker.
+    assert!(
+        sandbox
+            .project
+            .journal()
+            .iter()
+            .all(|line| line.get("program").is_none())
+    );
+    assert!(megaplan_cloud_tests::chain_flow::markers_in(&sandbox.home()).is_empty());
 }
