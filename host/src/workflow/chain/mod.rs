@@ -4,6 +4,8 @@
 
 pub mod archive;
 pub mod classify;
+#[cfg(test)]
+mod documented;
 pub mod ideas;
 pub mod launch;
 pub mod observe;

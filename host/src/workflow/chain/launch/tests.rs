@@ -312,3 +312,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn one_call_whatever_the_number_of_ideas() {
+    for n in [1usize, 20] {
+        let mut bed = Testbed::new(&["codex"]);
+        let ideas: Vec<(String, Vec<u8>)> = (0..n)
+            .map(|i| (format!("ideas/m{i}.md"), format!("idea {i}\n").into_bytes()))
+            .collect();
+        let refs: Vec<(&str, &[u8])> = ideas
+            .iter()
+            .map(|(d, c)| (d.as_str(), c.as_slice()))
+            .collect();
+        let case = case(&bed, "ws", &refs);
+        launch(&mut bed, &case.request()).unwrap().unwrap();
+        assert_eq!(bed.calls, 1, "{n} ideas");
+        for (dest, content) in &ideas {
+            let ws = &case.repo.workspace;
+            assert_eq!(&std::fs::read(format!("{ws}/{dest}")).unwrap(), content);
+        }
+    }
+}
