@@ -36,7 +36,11 @@ fn launch_script() -> String {
         remote_spec: "/workspace/app/chain.yaml",
         preflight: &Value::Null,
     };
-    launch::script(&request, &archive::build(&uploads).unwrap())
+    launch::script(
+        &request,
+        &archive::build(&uploads).unwrap(),
+        launch::Source::Stdin,
+    )
 }
 
 fn status_script() -> String {

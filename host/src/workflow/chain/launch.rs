@@ -94,21 +94,33 @@ fn unpack_line(workspace: &str, archive: &Archive, uploads: &[Upload]) -> String
     line
 }
 
-/// Reads the archive (base64) from the script's stdin and checks it arrived whole;
-/// prints how many bytes came.
-fn receive_function(archive: &Archive) -> String {
+/// Where the archive comes from: the call's stdin (base64), or a file uploaded
+/// beforehand for a provider whose `exec` does not pass stdin on.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Stdin,
+    Staged(&'a str),
+}
+
+/// Puts the archive in the scratch directory, checks it arrived whole, and prints how
+/// many bytes came.
+fn receive_function(archive: &Archive, source: Source<'_>) -> String {
+    let fetch = match source {
+        Source::Stdin => "base64 -d <&3 >\"$s/a.tar\" || return 1".to_string(),
+        Source::Staged(path) => format!("mv -f -- {} \"$s/a.tar\" || return 1", quote(path)),
+    };
     format!(
-        "base64 -d <&3 >\"$s/a.tar\" || return 1; wc -c <\"$s/a.tar\"; printf '%s  %s\\n' {} \"$s/a.tar\" | sha256sum -c --status -",
+        "{fetch}; wc -c <\"$s/a.tar\"; printf '%s  %s\\n' {} \"$s/a.tar\" | sha256sum -c --status -",
         archive.sha256
     )
 }
 
 /// The whole remote script of a launch.
-pub fn script(request: &LaunchRequest<'_>, archive: &Archive) -> String {
+pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>) -> String {
     let repo = request.repo;
     let mut script = Script::new();
     script
-        .function("recv", &receive_function(archive))
+        .function("recv", &receive_function(archive, source))
         .call_function("receive", "recv", true)
         .step_or_stop("ensure_repo", &crate::deploy_dir::ensure_repo(repo), &[]);
     if !request.runtime_commands.is_empty() {
@@ -131,20 +143,45 @@ pub fn script(request: &LaunchRequest<'_>, archive: &Archive) -> String {
     script.finish()
 }
 
-/// Runs the launch. `None` on a dry run (the script was shown, nothing ran).
+/// Where the archive waits for a provider that cannot stream stdin: beside the
+/// workspace (never inside it, so the clone still finds it absent), named by its hash.
+pub fn staging_path(workspace: &str, archive: &Archive) -> String {
+    let parent = posix_parent(workspace.trim_end_matches('/'));
+    posix_join(
+        &parent,
+        &format!(".megaplan-cloud-upload-{}.tar", &archive.sha256[..16]),
+    )
+}
+
+/// Runs the launch: one call, or, when the runner received nothing on stdin (a
+/// provider whose `exec` does not pass it on), the archive is uploaded and the script
+/// run again reading it from there. `None` on a dry run.
 pub fn launch(
     runner: &mut dyn Runner,
     request: &LaunchRequest<'_>,
 ) -> CloudResult<Option<Launched>> {
     let archive = archive::build(request.uploads)?;
-    let line = script(request, &archive);
+    let line = script(request, &archive, Source::Stdin);
     let output = runner.run_with_input(&line, archive.base64())?;
     if runner.dry_run() {
         runner.note("dry run: the launch report comes from the runner, which was not contacted");
         return Ok(None);
     }
-    let report = Report::parse(&output, &|text| runner.redact(text))?;
+    let mut report = Report::parse(&output, &|text| runner.redact(text))?;
+    if received_nothing(&report) && !archive.tar.is_empty() {
+        runner.note("the provider did not pass stdin to the runner: uploading the files first");
+        let staged = staging_path(&request.repo.workspace, &archive);
+        runner.upload(&staged, &archive.tar)?;
+        let output = runner.run(&script(request, &archive, Source::Staged(&staged)))?;
+        report = Report::parse(&output, &|text| runner.redact(text))?;
+    }
     interpret(runner, request, &archive, &report).map(Some)
+}
+
+fn received_nothing(report: &Report) -> bool {
+    report
+        .step("receive")
+        .is_some_and(|step| step.exit != 0 && step.stdout_text().trim() == "0")
 }
 
 fn reached<'r>(report: &'r Report, step: &str) -> CloudResult<&'r StepResult> {

@@ -23,7 +23,10 @@ const RECORDER: &str = r#"#!/bin/sh
 
 pub struct Testbed {
     pub root: tempfile::TempDir,
+    /// Transport calls: every run and upload.
     pub calls: usize,
+    /// Behave like a provider whose `exec` does not pass stdin on.
+    pub drops_stdin: bool,
 }
 
 impl Testbed {
@@ -44,7 +47,11 @@ impl Testbed {
         for command in commands {
             write_program(&bin.join(command), RECORDER);
         }
-        Testbed { root, calls: 0 }
+        Testbed {
+            root,
+            calls: 0,
+            drops_stdin: false,
+        }
     }
 
     pub fn path(&self, relative: &str) -> PathBuf {
@@ -107,11 +114,18 @@ impl Runner for Testbed {
     }
 
     fn run_with_input(&mut self, line: &str, input: Vec<u8>) -> CloudResult<Output> {
+        let input = if self.drops_stdin { Vec::new() } else { input };
         Ok(self.shell(line, &input))
     }
 
+    /// Writes where the runner would: the path as given, which must be in the bed.
     fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()> {
-        let target = self.root.path().join(path.trim_start_matches('/'));
+        self.calls += 1;
+        let target = Path::new(path);
+        assert!(
+            target.starts_with(self.root.path()),
+            "upload outside the bed: {path}"
+        );
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::write(target, content).unwrap();
         Ok(())

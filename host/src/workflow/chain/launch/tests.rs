@@ -333,3 +333,26 @@ fn one_call_whatever_the_number_of_ideas() {
         }
     }
 }
+
+#[test]
+fn a_provider_that_drops_stdin_costs_an_upload_and_a_second_run() {
+    let mut bed = Testbed::new(&["codex"]);
+    bed.drops_stdin = true;
+    let case = case(&bed, "ws", &[("ideas/m1.md", b"first\n")]);
+    let launched = launch(&mut bed, &case.request()).unwrap().unwrap();
+    assert_eq!(launched.tmux_status, "started");
+    assert_eq!(bed.calls, 3, "the attempt, the upload, the run");
+    let ws = &case.repo.workspace;
+    assert_eq!(
+        std::fs::read(format!("{ws}/ideas/m1.md")).unwrap(),
+        b"first\n"
+    );
+    let archive = archive::build(&case.uploads).unwrap();
+    assert!(
+        !std::path::Path::new(&staging_path(ws, &archive)).exists(),
+        "the staged archive is consumed"
+    );
+    // The first attempt stopped at once: nothing was cloned or started by it.
+    let clones = bed.recorded().iter().filter(|c| c[1] == "clone").count();
+    assert_eq!(clones, 1);
+}
