@@ -71,9 +71,9 @@ pub fn script(probe: &Probe<'_>) -> String {
             quote(CONTEXT_PY),
             quote(&state)
         ))
-        .raw("if [ -s \"$s/resolved_workspace\" ]; then W=$(cat \"$s/resolved_workspace\"); fi")
-        .raw("if [ -s \"$s/chain_session\" ]; then S=$(cat \"$s/chain_session\"); fi")
-        .raw("if [ -s \"$s/current_plan_name\" ]; then P=$(cat \"$s/current_plan_name\"); fi")
+        .raw(&read_value("W", "resolved_workspace"))
+        .raw(&read_value("S", "chain_session"))
+        .raw(&read_value("P", "current_plan_name"))
         .step("spec", "cat -- \"$1\"", &[&quote(probe.remote_spec)])
         .step(
             "policy",
@@ -103,6 +103,14 @@ pub fn script(probe: &Probe<'_>) -> String {
         )
         .raw("fi");
     script.finish()
+}
+
+/// `VAR=<file's content>` when the file is not empty, trailing newlines kept (a
+/// command substitution alone would strip them).
+fn read_value(var: &str, key: &str) -> String {
+    format!(
+        "if [ -s \"$s/{key}\" ]; then {var}=$(cat \"$s/{key}\"; printf x); {var}=${{{var}%x}}; fi"
+    )
 }
 
 /// Runs the observation; `None` on a dry run.

@@ -102,3 +102,57 @@ fn verify_human_payloads() {
             .starts_with("invalid JSON: ")
     );
 }
+
+mod hostile {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn hostile() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            Just("'".to_string()),
+            Just("\"".to_string()),
+            Just("$(touch PWNED)".to_string()),
+            Just("`touch PWNED`".to_string()),
+            Just("\n".to_string()),
+            Just(" ".to_string()),
+            Just("-".to_string()),
+            Just("\\".to_string()),
+            "[a-zé]{1,3}",
+        ];
+        prop::collection::vec(pieces, 1..5).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 16, .. ProptestConfig::default() })]
+
+        #[test]
+        fn values_from_the_state_and_the_spec_path_stay_literal(
+            dir in hostile(), session in hostile(), plan in hostile(),
+        ) {
+            let mut bed = Testbed::new(&["megaplan"]);
+            let ws = format!("{}/{}", bed.path("w").display(), dir.replace('/', "_"));
+            let spec = format!("{ws}/chain.yaml");
+            let state = state_path(&spec);
+            std::fs::create_dir_all(posix_parent(&state)).unwrap();
+            let body = serde_json::json!({
+                "current_plan_name": plan, "resolved_workspace": ws, "chain_session": session,
+            });
+            std::fs::write(&state, body.to_string()).unwrap();
+            std::fs::write(&spec, "milestones: []\n").unwrap();
+            let seen = observe(&mut bed, &probe(&spec, &ws)).unwrap().unwrap();
+            prop_assert_eq!(seen.spec_text.as_str(), "milestones: []\n");
+            prop_assert!(!bed.root.path().join("PWNED").exists());
+            let calls = bed.recorded();
+            let shown = if session.trim().is_empty() { "megaplan-chain" } else { session.as_str() };
+            let expected_session = format!("={shown}");
+            prop_assert_eq!(&calls[0][..], &["tmux", "has-session", "-t", expected_session.as_str()][..]);
+            if !plan.trim().is_empty() {
+                prop_assert_eq!(&calls[1][..], &["megaplan", "status", "--plan", plan.as_str()][..]);
+            }
+            for call in &calls {
+                prop_assert!(["tmux", "megaplan"].contains(&call[0].as_str()), "{:?}", call);
+            }
+        }
+    }
+}
