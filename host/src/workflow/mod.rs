@@ -5,6 +5,7 @@
 pub mod chain;
 pub mod plan;
 pub mod script;
+pub mod supervise;
 
 use crate::capability::Output;
 use crate::error::{CloudError, CloudResult};
