@@ -5,7 +5,8 @@
 //! The report is built with `printf` and `base64 -w0` only (coreutils), because
 //! arbitrary stderr cannot be escaped into JSON by a POSIX shell: every captured
 //! stream travels base64-encoded, which is JSON-safe by construction. Every step runs
-//! with stdin from `/dev/null`; the script's own stdin stays readable on fd 3.
+//! with stdin from `/dev/null`; the script's own stdin stays readable on fd 3. The
+//! scratch directory is flat, so it is removed file by file and never with `rm -r`.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -21,7 +22,7 @@ pub const PROTOCOL: u32 = 1;
 
 const PRELUDE: &str = r#"exec 3<&0
 s=$(mktemp -d "${TMPDIR:-/tmp}/megaplan-cloud.XXXXXX") || exit 70
-trap 'rm -rf "$s"' EXIT
+trap 'rm -f -- "$s"/*; rmdir -- "$s"' EXIT
 d=''
 r() { printf '%s{"step":"%s","exit":%d,"stdout":"%s","stderr":"%s"}' "$d" "$1" "$2" "$(base64 -w0 <"$s/o")" "$(base64 -w0 <"$s/e")"; d=,; }
 t() { n=$1; shift; "$@" >"$s/o" 2>"$s/e" </dev/null; c=$?; r "$n" "$c"; return "$c"; }

@@ -14,7 +14,7 @@ pub mod preflight;
 pub mod status;
 pub mod summary;
 #[cfg(test)]
-mod testbed;
+pub(crate) mod testbed;
 
 use megaplan_cloud_shell::{posix_join, posix_parent, quote};
 use sha1::{Digest, Sha1};

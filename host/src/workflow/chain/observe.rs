@@ -30,6 +30,9 @@ for key in ("resolved_workspace", "chain_session", "current_plan_name"):
     value = state.get(key)
     with open(os.path.join(sys.argv[2], key), "w", encoding="utf-8") as out:
         out.write(value if isinstance(value, str) and value.strip() else "")
+number = state.get("pr_number")
+with open(os.path.join(sys.argv[2], "pr_number"), "w", encoding="utf-8") as out:
+    out.write(str(number) if isinstance(number, int) and not isinstance(number, bool) else "")
 "#;
 
 /// What the host already knows, for the probes when the state does not say.
@@ -53,14 +56,26 @@ pub struct Observation {
 }
 
 pub fn script(probe: &Probe<'_>) -> String {
-    let state = state_path(probe.remote_spec);
     let mut script = Script::new();
+    set_fallbacks(&mut script, probe);
+    read_steps(&mut script, probe);
+    script.finish()
+}
+
+/// `W`, `S`, `P` (and `N`, the PR number): the workspace, session, plan the probes use,
+/// set to the host's fallbacks until the state says otherwise.
+pub fn set_fallbacks(script: &mut Script, probe: &Probe<'_>) {
+    script.raw(&format!(
+        "W={}; S={}; P=''; N=''",
+        quote(probe.workspace),
+        quote(probe.session)
+    ));
+}
+
+/// The state (stops when absent), the context read from it, and every other fact.
+pub fn read_steps(script: &mut Script, probe: &Probe<'_>) {
+    let state = state_path(probe.remote_spec);
     script
-        .raw(&format!(
-            "W={}; S={}; P=''",
-            quote(probe.workspace),
-            quote(probe.session)
-        ))
         .step_or_stop(
             "state",
             &format!("[ -e \"$1\" ] || exit {MISSING}; cat -- \"$1\""),
@@ -74,6 +89,7 @@ pub fn script(probe: &Probe<'_>) -> String {
         .raw(&read_value("W", "resolved_workspace"))
         .raw(&read_value("S", "chain_session"))
         .raw(&read_value("P", "current_plan_name"))
+        .raw(&read_value("N", "pr_number"))
         .step("spec", "cat -- \"$1\"", &[&quote(probe.remote_spec)])
         .step(
             "policy",
@@ -102,7 +118,6 @@ pub fn script(probe: &Probe<'_>) -> String {
             &["\"$W\"", "\"$P\""],
         )
         .raw("fi");
-    script.finish()
 }
 
 /// `VAR=<file's content>` when the file is not empty, trailing newlines kept (a
@@ -124,7 +139,7 @@ pub fn observe(runner: &mut dyn Runner, probe: &Probe<'_>) -> CloudResult<Option
     read(runner, probe, &report).map(Some)
 }
 
-fn read(runner: &dyn Runner, probe: &Probe<'_>, report: &Report) -> CloudResult<Observation> {
+pub fn read(runner: &dyn Runner, probe: &Probe<'_>, report: &Report) -> CloudResult<Observation> {
     let state_path = state_path(probe.remote_spec);
     let missing_step = |name: &str| {
         CloudError::new(

@@ -40,7 +40,7 @@ impl Testbed {
             "{RECORDER}case \"$1\" in\n  clone) for last; do :; done; mkdir -p \"$last/.git\" ;;\n  -C) case \"$4\" in --abbrev-ref) echo main ;; *) echo 0123abcd ;; esac ;;\nesac\n"
         );
         let tmux = format!(
-            "{RECORDER}case \"$1\" in\n  has-session) [ -e \"$TESTBED_ROOT/session\" ] ;;\n  new-session) touch \"$TESTBED_ROOT/session\" ;;\nesac\n"
+            "{RECORDER}case \"$1\" in\n  has-session) [ -e \"$TESTBED_ROOT/session\" ] ;;\n  new-session) touch \"$TESTBED_ROOT/session\" ;;\n  kill-session) rm -f \"$TESTBED_ROOT/session\" ;;\n  list-panes) [ -e \"$TESTBED_ROOT/session\" ] && echo 4242 ;;\nesac\n"
         );
         write_program(&bin.join("git"), &git);
         write_program(&bin.join("tmux"), &tmux);

@@ -2,3 +2,4 @@
 //! with a pure function, and acts (at most one safe mutation) in at most one more.
 
 pub mod decide;
+pub mod scripts;
