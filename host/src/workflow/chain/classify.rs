@@ -71,6 +71,11 @@ pub fn effective_status(facts: &Facts<'_>) -> &'static str {
         if text(facts.policy, "validation_policy") == Some("required") {
             return "quality_gate";
         }
+        // The reference calls this `running`: a current plan nobody is driving. The
+        // chain cannot move until its session is back (docs/compatibility.md).
+        if !alive && text(facts.runner, "status") != Some("unknown") {
+            return "stale_bookkeeping";
+        }
     }
     if !has_plan && !alive {
         return "stale_bookkeeping";
