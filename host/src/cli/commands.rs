@@ -76,7 +76,16 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
             None => Ok(ExitCode::SUCCESS),
         },
         Action::Resume { plan } => done(ops::resume(ctx, plan.as_deref())),
-        Action::Supervise { chain, .. } => done(ops::supervise(chain)),
+        Action::Supervise { chain, remote_spec } => {
+            match ops::supervise(ctx, chain, remote_spec.as_deref())? {
+                Some(tick) => {
+                    ctx.console.err_line(&ctx.redactor().redact(&tick.line));
+                    print(ctx, &tick.report)?;
+                    Ok(exit_code(tick.success()))
+                }
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
         Action::Exec { command } => done(ops::exec(ctx, &command)),
         Action::Logs { no_follow } => done(ops::logs(ctx, !no_follow)),
         Action::Attach { session } => done(ops::attach(ctx, session)),

@@ -87,6 +87,10 @@ const CORE_BLOCKS: &[(&str, &str)] = &[
     ("auto", "Used only when mode is auto."),
     ("chain", "Used only when mode is chain."),
     ("image", "The runner image (a megaplan-cloud addition)."),
+    (
+        "supervisor",
+        "Limits of `supervise --chain` (a megaplan-cloud addition).",
+    ),
 ];
 
 pub(super) const fn field(
@@ -250,6 +254,24 @@ const CORE_FIELDS: &[Field] = &[
         Kind::String,
         None,
         "Your own Dockerfile template, used instead of the built-in one (relative to cloud.yaml).",
+    ),
+    added(
+        "supervisor.restart_budget",
+        Kind::PositiveInteger,
+        Some(Number(3)),
+        "How many restarts `supervise --chain` may make within `restart_window`; the next is refused (restart_budget_exhausted) for a human to look at.",
+    ),
+    added(
+        "supervisor.restart_window",
+        Kind::PositiveInteger,
+        Some(Number(3600)),
+        "The window of the restart budget, in seconds.",
+    ),
+    added(
+        "supervisor.lock_ttl",
+        Kind::PositiveInteger,
+        Some(Number(900)),
+        "Seconds after which a supervisor lock left on the runner counts as stale and is broken.",
     ),
 ];
 

@@ -113,6 +113,14 @@ pub struct Image {
     pub dockerfile: Option<String>,
 }
 
+/// `supervisor:`: the tick's restart budget and lock lifetime.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Supervisor {
+    pub restart_budget: u64,
+    pub restart_window_secs: u64,
+    pub lock_ttl_secs: u64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct CloudSpec {
     pub path: PathBuf,
@@ -134,6 +142,7 @@ pub struct CloudSpec {
     pub secrets: Vec<String>,
     pub toolchains: Vec<Toolchain>,
     pub image: Image,
+    pub supervisor: Supervisor,
     /// Top-level mappings as JSON, for third-party providers' own sections.
     sections: serde_json::Map<String, Json>,
 }

@@ -8,7 +8,9 @@ use yaml_serde::{Mapping, Value};
 use super::fields::{self, AGENTS, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
 use super::providers::{self, local, railway, ssh};
 use super::reader::{Reader, get, python_repr, python_str, untagged};
-use super::{Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Mode, Repo, Resources, Toolchain};
+use super::{
+    Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Mode, Repo, Resources, Supervisor, Toolchain,
+};
 use crate::error::CloudResult;
 
 type Root<'a> = Option<&'a Mapping>;
@@ -52,6 +54,7 @@ pub(super) fn read(
         secrets: read_secrets(r, get(root, "secrets"))?,
         toolchains: read_toolchains(r, get(root, "toolchains"))?,
         image: read_image(r, root)?,
+        supervisor: read_supervisor(r, root)?,
         sections: Default::default(),
     })
 }
@@ -156,6 +159,23 @@ fn read_image(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Image> {
     Ok(Image {
         base: r.text(map, "image.base")?,
         dockerfile: r.optional_text(map, "image.dockerfile")?,
+    })
+}
+
+fn read_supervisor(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Supervisor> {
+    let map = r.mapping(get(root, "supervisor"), "supervisor")?;
+    let positive = |path: &str| -> CloudResult<u64> {
+        let message = format!("`{path}` must be a positive integer");
+        let value = r.number(map, path, &message)?;
+        u64::try_from(value)
+            .ok()
+            .filter(|v| *v > 0)
+            .ok_or_else(|| r.error(path, message.clone()))
+    };
+    Ok(Supervisor {
+        restart_budget: positive("supervisor.restart_budget")?,
+        restart_window_secs: positive("supervisor.restart_window")?,
+        lock_ttl_secs: positive("supervisor.lock_ttl")?,
     })
 }
 

@@ -194,7 +194,7 @@ fn started_at() -> String {
         .to_string()
 }
 
-fn extra_repo_path(repo: &ExtraRepo) -> String {
+pub(super) fn extra_repo_path(repo: &ExtraRepo) -> String {
     match repo {
         ExtraRepo::Path(path) => path.clone(),
         ExtraRepo::Repo(repo) => repo.workspace.clone(),
@@ -218,8 +218,6 @@ pub fn provider_identity(spec: &CloudSpec) -> String {
         other => other.to_string(),
     }
 }
-
-const WORKFLOW_FEATURE: &str = "issue #13 (the supervisor)";
 
 /// `status --chain`: the remote chain's state from one remote call; `None` on a dry
 /// run.
@@ -256,7 +254,7 @@ pub fn chain_status(
 
 /// §9.2: the flag, the marker, `chain.spec` in `mode: chain`, else an error that says
 /// how to get one.
-fn find_remote_spec(
+pub(super) fn find_remote_spec(
     flag: Option<&str>,
     marker: Option<&serde_json::Map<String, Value>>,
     spec: &CloudSpec,
@@ -275,19 +273,5 @@ fn find_remote_spec(
     Err(CloudError::new(
         "missing_remote_spec",
         "Unable to locate remote chain spec. Pass --remote-spec <path>, run `cloud chain <spec>` first, or set mode: chain in cloud.yaml.",
-    ))
-}
-
-/// `supervise --chain`: one supervisor tick.
-pub fn supervise(chain: bool) -> CloudResult<()> {
-    if !chain {
-        return Err(CloudError::new(
-            "invalid_args",
-            "`cloud supervise` requires --chain. Try `megaplan cloud supervise --chain`.",
-        ));
-    }
-    Err(CloudError::not_implemented(
-        "`supervise --chain`",
-        WORKFLOW_FEATURE,
     ))
 }

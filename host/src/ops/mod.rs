@@ -10,8 +10,9 @@ mod plan;
 mod providers;
 mod session;
 mod setup;
+mod supervise;
 
-pub use chain::{ChainRequest, chain, chain_status, supervise};
+pub use chain::{ChainRequest, chain, chain_status};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};
@@ -21,3 +22,4 @@ pub use providers::{
 };
 pub use session::{Session, op_context};
 pub use setup::{CLOUD_YAML_TEMPLATE, init, schema};
+pub use supervise::supervise;

@@ -1,0 +1,128 @@
+//! `supervise --chain`: one tick, safe by construction (docs/supervisor.md). Locally:
+//! one tick per chain (a lock beside the marker) and the restart budget; remotely: the
+//! workflow's observe-decide-act in one or two calls.
+
+mod guard;
+
+use serde_json::{Value, json};
+
+use super::chain::{extra_repo_path, find_remote_spec, provider_identity};
+use super::context::{Context, SessionRequest};
+use crate::error::{CloudError, CloudResult};
+use crate::markers;
+use crate::plugin::Feature;
+use crate::workflow::chain::observe::Probe;
+use crate::workflow::chain::status;
+use crate::workflow::supervise::tick::{self, Outcome, Tick};
+
+/// The tick report and its stderr line; `None` on a dry run.
+pub struct TickReport {
+    pub report: Value,
+    pub line: String,
+}
+
+impl TickReport {
+    pub fn success(&self) -> bool {
+        self.report["success"] == true
+    }
+}
+
+fn finish(outcome: Outcome) -> TickReport {
+    TickReport {
+        line: tick::stderr_line(&outcome.report),
+        report: outcome.report,
+    }
+}
+
+pub fn supervise(
+    ctx: &mut Context,
+    chain: bool,
+    remote_spec: Option<&str>,
+) -> CloudResult<Option<TickReport>> {
+    if !chain {
+        return Err(CloudError::new(
+            "invalid_args",
+            "`cloud supervise` requires --chain. Try `megaplan cloud supervise --chain`.",
+        ));
+    }
+    let spec = ctx.load_spec()?;
+    let cloud_yaml = ctx.cloud_yaml_path();
+    let marker = markers::read(&ctx.home, &cloud_yaml);
+    let remote_spec = match find_remote_spec(remote_spec, marker.as_ref(), &spec) {
+        Ok(found) => found,
+        Err(error) => {
+            let reason = format!("chain status read failed: {}", error.message);
+            return Ok(Some(finish(Outcome {
+                report: tick::error_report(&reason, "status_read_failed"),
+                restarted: false,
+            })));
+        }
+    };
+    let marker_dir = markers::path(&ctx.home, &cloud_yaml)
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| ctx.home.markers_dir());
+    let holder = guard::holder();
+    let _lock = match guard::lock(&marker_dir.join("supervise.lock"), &holder)? {
+        Ok(lock) => lock,
+        Err(held) => return Ok(Some(finish(locked_here(&remote_spec, &held)))),
+    };
+    let settings = spec.supervisor;
+    let mut budget = guard::Budget::load(
+        marker_dir.join("restarts.json"),
+        settings.restart_budget,
+        settings.restart_window_secs,
+    );
+    let local = status::Local {
+        remote_spec: &remote_spec,
+        workspace: &spec.repo.workspace,
+        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
+        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
+        provider: &spec.provider,
+        identity: &provider_identity(&spec),
+        marker: marker.as_ref(),
+    };
+    let fallback = status::resolve(&status::chain_state(&Default::default()), &local);
+    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
+    let remote_exec = session.description().has_feature(Feature::RemoteExec);
+    let request = Tick {
+        probe: Probe {
+            remote_spec: &remote_spec,
+            workspace: &fallback.workspace.0,
+            session: &fallback.session.0,
+        },
+        local,
+        remote_exec,
+        budget_left: budget.allows_one_more(guard::now()),
+        holder: &holder,
+        lock_ttl_secs: settings.lock_ttl_secs,
+    };
+    let Some(outcome) = tick::tick(&mut session, &request)? else {
+        return Ok(None);
+    };
+    if outcome.restarted
+        && let Err(error) = budget.record(guard::now())
+    {
+        ctx.console.err_line(&format!(
+            "warning: the restart was not recorded in the restart budget: {}",
+            error.message
+        ));
+    }
+    Ok(Some(finish(outcome)))
+}
+
+/// Another tick on this machine is working on the same chain: nothing remote is tried.
+fn locked_here(remote_spec: &str, held: &str) -> Outcome {
+    let mut report = tick::error_report("", "locked");
+    report["success"] = json!(true);
+    report["event"] = json!("supervisor_blocked");
+    report["spec"] = json!(remote_spec);
+    report["next_action"] = json!("blocked");
+    report["refused_reason"] = json!(format!(
+        "another supervisor tick is running for this chain ({held}); nothing was done"
+    ));
+    Outcome {
+        report,
+        restarted: false,
+    }
+}
