@@ -116,14 +116,21 @@ impl Redactor {
         // Trailing full-width base64 lines: the run may continue in the next read.
         let body = block.strip_suffix(b"\n").unwrap_or(block);
         let mut width = None;
+        let mut earliest_held = 0;
         for line in body.rsplit(|b| *b == b'\n') {
-            match wrapped::full_width(line) {
-                Some(w) if width.is_none_or(|x| x == w) => {
-                    width = Some(w);
-                    cut -= line.len() + 1;
+            match (wrapped::full_width(line), width) {
+                (Some(w), None) => width = Some(w),
+                (Some(w), Some(x)) if w == x => {}
+                // A run of wider lines ends with the first held line (a last line no
+                // longer than its width): that run is complete, so it goes out whole.
+                (Some(w), Some(x)) if w > x => {
+                    cut += earliest_held + 1;
+                    break;
                 }
                 _ => break,
             }
+            earliest_held = line.len();
+            cut -= line.len() + 1;
         }
         // A tail that starts a multi-line literal (which may begin mid-line).
         for literal in &self.multi_line {

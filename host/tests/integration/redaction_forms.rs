@@ -216,3 +216,43 @@ proptest! {
         prop_assert_eq!(out, redactor.redact(&text).into_owned());
     }
 }
+
+/// A run wrapped at 76 whose last line is exactly 64 long ends there; a read that stops
+/// right after it must not split the run. The value is the one the property above
+/// found.
+#[test]
+fn a_last_line_of_the_other_width_still_ends_the_run() {
+    let secret = concat!(
+        "X\\\u{b}\u{91c0e}\u{4f29d}\u{499b6}(\u{8fc45}\u{2ee88}*\\\u{23a}N\u{104013}",
+        "\u{fffd}]z\u{1b}\u{21f0d}\u{afdc5}\u{feff}\u{9c1a4}\u{fffd}<.\u{1f574}\u{e8}k",
+        "\u{8d}\u{d}*\u{a}\u{d} \u{7e9fa}\u{4ee87}\u{9}$P$=\u{feff}+&\u{a}\u{ec370}:<.",
+        "\u{1b}\u{d47aa}\u{202e}\u{ae9e3}*$\u{1f574}\u{b}\u{d9}.:r\u{a5}\u{9}\u{3aff2}",
+        "\u{7e272} \u{913e9}\u{17615}>x\u{fffd}\u{feff}\u{ffada}?\u{fffd}Q'%\u{7e0dd}",
+        "\u{23a}7\u{23a}\"\u{83}\u{1b}:\u{6c702}\u{23a}\u{d7}\u{444fd}\u{9}$\u{7f}",
+        "\u{7b940}\u{7f}\u{96826}\u{d}`$\u{1f574}<{&\u{9}\u{1bcbc}\u{a5}cM&=\u{40bbf}",
+        "\u{1099d2}=\u{8d}\"\u{feff}\u{10012d}\u{fffd}\u{6aae5}J\u{7cd1d}F\u{feff}",
+        "\u{88fc2}\u{9}\u{8a335}<\u{8a5fd}\\\u{8c9e}\u{519a3}\u{ee3c6}MpWM<\u{468}=<.",
+        "\u{a3166}\u{65913})*\u{1f574}\u{9bd44}\\%\u{7f}t=\u{86839}\u{feff}'\u{7f5c1}<",
+        "\u{d} `\u{5e92}\u{6272f}Th\u{7f}\u{1088de}\u{a}\u{415e1}k%\u{91f31}\u{5703a}",
+        "\u{c2}@\u{3a25f}\"\u{feff}\u{d}v-\u{95b39} \u{9}=6\u{4f86e}\u{b}\u{93129}?",
+        "\u{22b1}*'\u{cc1b9}H<L\u{8faa4}:\u{c56df}\u{c9ae4}q\\\u{c0b39}\u{b}\u{b2316}",
+        "\u{fffd}%\u{1b}[\u{a5}\u{9d}\u{fffd}\u{d591d}\u{f578e}\u{1effd}\"\u{a}\u{8a1dd}O",
+        ")#*'l\u{a}`zG$\u{93}\u{feff}/\u{a}\u{3eb62}\u{202e}:/\u{fffd}S\u{7f}}HY\u{eef1c}",
+        "`a\u{a5}\u{56189}'/\u{508fa}\u{a5}:s%x\u{104a0e}\u{31267}\u{3bc28}\"\u{f10eb}t{",
+        "\"\u{d521f}J\\\u{7f0e0}'\u{58c8b}\u{feff}\u{f7f77}\u{fffd}?O:&\u{5a24b}\u{a5}q%",
+        "\u{1b}.\u{e8072}'\u{1f574}xU\u{c4}.\u{c741d}\u{a5}\u{b}\u{a}/\u{1b}%?\u{83024}\\",
+        "\u{8df96}\u{39caa}\u{1a3c1}%\u{b6483}Vo*Y\u{31958}\u{7f}<\u{fffd}n\u{fffd}",
+        "\u{fc6c}\u{e7da9}\u{2f016}\u{4ff55}<wCf?e\u{fcd63}\u{80b59}%{\u{b}\u{1b}&\u{7f}",
+        "\u{1313d}\"\u{1f574}:\u{b2984}\u{c12a1}\u{feff}\u{90bc9}\u{e5}.\u{a}=\u{71aa8}<",
+        "\"\\\u{ef306}O\u{1af71}'\u{fffd}kx\u{34eae}\\\u{23a}M%\u{ae}\"'/\"4\u{9}",
+        "\u{bf25e}{1\u{d}!\u{9}{\u{23a}n\u{e4c4a}\u{4b7bd}\u{7f}.\u{7f}\u{b7738}\u{9}.}<u",
+        "f/*",
+    );
+    let encoded = STANDARD.encode(format!("kbws{secret}!"));
+    assert_eq!(encoded.len() % 76, 64);
+    let text = format!("-----BEGIN-----\n{}\n-----END-----\n", wrap(&encoded, 76));
+    let redactor = Redactor::new(&names(), &[secret.to_string()]);
+    let whole = redactor.redact(&text).into_owned();
+    let out = String::from_utf8(stream(&redactor, text.as_bytes(), &[1094], 64 * 1024)).unwrap();
+    assert_eq!(out, whole);
+}
