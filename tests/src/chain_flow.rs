@@ -31,13 +31,27 @@ impl Project {
         lines
     }
 
-    /// The transport calls (`transport` is the program: docker, ssh) of `args`.
+    /// The round trips to the runner of `args`: calls of the transport's programs
+    /// (`docker` and `docker-compose` for local, `ssh` for ssh), leaving out the local
+    /// `compose version` probe.
     pub fn calls_of(&self, transport: &str, args: &[&str]) -> (std::process::Output, usize) {
+        let programs: &[&str] = match transport {
+            "docker" => &["docker", "docker-compose"],
+            other => &[other],
+        };
         let before = self.journal().len();
         let out = self.run(args);
         let calls = self.journal()[before..]
             .iter()
-            .filter(|line| line["program"] == transport && line["call"] != "which")
+            .filter(|line| line["call"] != "which")
+            .filter(|line| programs.iter().any(|p| line["program"] == *p))
+            .filter(|line| {
+                let argv: Vec<&str> = line["argv"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                argv != ["compose", "version"] && argv != ["version"]
+            })
             .count();
         (out, calls)
     }

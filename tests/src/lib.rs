@@ -6,6 +6,7 @@
 pub mod chain_flow;
 pub mod e2e;
 pub mod process;
+pub mod supervise_flow;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
