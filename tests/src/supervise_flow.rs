@@ -128,5 +128,52 @@ impl Project {
             report["acted"], false,
             "the second tick after the advance does nothing: {report}"
         );
+        self.local_lock_is_respected(transport);
+
+        // Three restarts in the hour (the default budget): the fourth goes to a human.
+        self.ok(&["exec", "tmux kill-session -t =megaplan-chain"]);
+        let (report, _, _) = self.tick(transport);
+        assert_eq!(
+            report["refused_code"], "restart_budget_exhausted",
+            "{report}"
+        );
+        assert_eq!(report["event"], "supervisor_blocked");
+        assert!(!self.session_up(), "nothing was restarted");
+    }
+
+    /// A tick on this machine holds the chain's lock: another is refused before any
+    /// remote call, naming the holder.
+    fn local_lock_is_respected(&self, transport: &str) {
+        let lock = crate::chain_flow::markers_in(&self.home())[0].with_file_name("supervise.lock");
+        std::fs::write(&lock, "host=test-holder pid=4242\n").unwrap();
+        // One process holds it (the shell becomes `sleep`), so killing it frees it.
+        let mut holder = crate::process::command("sh")
+            .args(["-c", "exec 9>>\"$1\" && flock -x 9 && exec sleep 120", "sh"])
+            .arg(&lock)
+            .spawn()
+            .unwrap();
+        let held = crate::poll(std::time::Duration::from_secs(10), || {
+            let free = crate::process::command("flock")
+                .args(["-n"])
+                .arg(&lock)
+                .arg("true")
+                .status()
+                .unwrap()
+                .success();
+            (!free).then_some(())
+        });
+        let (report, calls, _) = self.tick(transport);
+        let _ = holder.kill();
+        let _ = holder.wait();
+        assert!(held.is_some(), "the test could not take the lock");
+        assert_eq!(report["refused_code"], "locked", "{report}");
+        assert_eq!(calls, 0, "refused before any remote call");
+        assert!(
+            report["refused_reason"]
+                .as_str()
+                .unwrap()
+                .contains("host=test-holder pid=4242"),
+            "{report}"
+        );
     }
 }
