@@ -185,7 +185,25 @@ fn tick_report(payload: &Value, report: &Report, decision: &Decision) -> Value {
     Value::Object(out)
 }
 
+/// Marks the report as refused by the action, with nothing done.
+fn refuse(out: &mut Value, code: &str, reason: String) {
+    out["event"] = json!("supervisor_blocked");
+    out["next_action"] = json!("blocked");
+    out["refused_reason"] = json!(reason);
+    out["refused_code"] = json!(code);
+}
+
+/// Marks the report as a failed action: `success: false`, the reference's prefix.
+fn fail(out: &mut Value, prefix: &str, detail: &str) {
+    out["success"] = json!(false);
+    out["event"] = json!("supervisor_error");
+    out["next_action"] = json!("blocked");
+    out["refused_reason"] = json!(format!("{prefix}: {detail}").trim().to_string());
+    out["refused_code"] = json!("action_failed");
+}
+
 /// The one mutation, under the workspace lock and only if the fingerprint still holds.
+/// Returns whether it ran.
 fn act(
     runner: &mut dyn Runner,
     t: &Tick<'_>,
@@ -213,44 +231,33 @@ fn act(
         lock_ttl_secs: t.lock_ttl_secs,
     });
     let prefix = decision.failure_prefix.unwrap_or("restart failed");
-    let failed = |out: &mut Value, reason: String, code: &str| {
-        out["success"] = json!(false);
-        out["event"] = json!("supervisor_error");
-        out["next_action"] = json!("blocked");
-        out["refused_reason"] = json!(reason);
-        out["refused_code"] = json!(code);
-    };
-    let report = match runner
+    let ran = runner
         .run(&line)
-        .and_then(|o| Report::parse(&o, &|text| runner.redact(text)))
-    {
-        Ok(report) => report,
+        .and_then(|o| Report::parse(&o, &|text| runner.redact(text)));
+    match ran {
+        Ok(report) => Ok(apply(runner, &report, workspace, prefix, out)),
         Err(error) => {
-            failed(out, format!("{prefix}: {}", error.message), "action_failed");
-            return Ok(false);
+            fail(out, prefix, &error.message);
+            Ok(false)
         }
+    }
+}
+
+/// What the action's report means for the tick report, step by step.
+fn apply(
+    runner: &dyn Runner,
+    report: &Report,
+    workspace: &str,
+    prefix: &str,
+    out: &mut Value,
+) -> bool {
+    let Some(lock) = report.step("lock") else {
+        fail(out, prefix, "the action reported nothing");
+        return false;
     };
-    let blocked = |out: &mut Value, reason: String, code: &str| {
-        out["event"] = json!("supervisor_blocked");
-        out["next_action"] = json!("blocked");
-        out["refused_reason"] = json!(reason);
-        out["refused_code"] = json!(code);
-    };
-    match report.step("lock") {
-        Some(step) if step.exit == LOCKED => {
-            let holder = runner.redact(step.stdout_text().trim());
-            blocked(
-                out,
-                format!(
-                    "another supervisor holds the lock {} ({holder}); nothing was done",
-                    scripts::lock_dir(workspace)
-                ),
-                "locked",
-            );
-            return Ok(false);
-        }
-        Some(step) if step.exit == 0 => {
-            if let Some(previous) = step
+    match lock.exit {
+        0 => {
+            if let Some(previous) = lock
                 .stdout_text()
                 .trim()
                 .strip_prefix("broke a stale lock: ")
@@ -258,61 +265,49 @@ fn act(
                 out["lock"] = json!({"broke_stale_lock": runner.redact(previous)});
             }
         }
-        Some(step) => {
-            failed(
+        LOCKED => {
+            let holder = runner.redact(lock.stdout_text().trim());
+            let lock_dir = scripts::lock_dir(workspace);
+            refuse(
                 out,
+                "locked",
                 format!(
-                    "{prefix}: cannot take the lock: {}",
-                    runner.redact(&step.stderr_text())
+                    "another supervisor holds the lock {lock_dir} ({holder}); nothing was done"
                 ),
-                "action_failed",
             );
-            return Ok(false);
+            return false;
         }
-        None => {
-            failed(
-                out,
-                format!("{prefix}: the action reported nothing"),
-                "action_failed",
+        _ => {
+            let detail = format!(
+                "cannot take the lock: {}",
+                runner.redact(&lock.stderr_text())
             );
-            return Ok(false);
+            fail(out, prefix, &detail);
+            return false;
         }
     }
     if report
         .step("check")
         .is_some_and(|step| step.exit == CHANGED)
     {
-        blocked(
-            out,
-            "the chain changed between observation and action (state or session); nothing was done"
-                .into(),
-            "state_changed",
-        );
-        return Ok(false);
+        let reason =
+            "the chain changed between observation and action (state or session); nothing was done";
+        refuse(out, "state_changed", reason.into());
+        return false;
     }
     match report.step("restart") {
         Some(step) if step.exit == 0 && step.stdout_text().contains("restarted") => {
             out["acted"] = json!(true);
-            Ok(true)
+            true
         }
         Some(step) => {
-            let detail = runner.redact(&step.stderr_text());
-            failed(
-                out,
-                format!("{prefix}: exit {} {detail}", step.exit)
-                    .trim()
-                    .to_string(),
-                "action_failed",
-            );
-            Ok(false)
+            let detail = format!("exit {} {}", step.exit, runner.redact(&step.stderr_text()));
+            fail(out, prefix, &detail);
+            false
         }
         None => {
-            failed(
-                out,
-                format!("{prefix}: the fingerprint check did not complete"),
-                "action_failed",
-            );
-            Ok(false)
+            fail(out, prefix, "the fingerprint check did not complete");
+            false
         }
     }
 }
