@@ -28,8 +28,10 @@ bash tests/image/build-test-image.sh
 
 # The real Railway CLI, for the railway provider's command-line checks. Building it
 # takes about 9 minutes, once: the binary is cached beside the test image.
+# Pinned: the command-line checks are against this version.
+RAILWAY_VERSION=5.71.0
 RAILWAY_ROOT="$HOME/.cache/megaplan-cloud/railway"
-if [ ! -x "$RAILWAY_ROOT/bin/railway" ]; then
-    echo "setup: building the Railway CLI from crates.io (about 9 minutes, once)"
-    cargo install railwayapp --locked --root "$RAILWAY_ROOT" --quiet
+if [ "$("$RAILWAY_ROOT/bin/railway" --version 2>/dev/null)" != "railway $RAILWAY_VERSION" ]; then
+    echo "setup: building the Railway CLI $RAILWAY_VERSION from crates.io (about 9 minutes, once)"
+    cargo install railwayapp --version "$RAILWAY_VERSION" --locked --force --root "$RAILWAY_ROOT" --quiet
 fi

@@ -108,6 +108,105 @@ fn every_argv_the_provider_emits_parses_with_the_real_cli() {
     }
 }
 
+/// Runs `args` for real, offline: a bogus token, and every proxy pointed at a closed
+/// loopback port, so the only traffic is a refused connection to 127.0.0.1. Passing
+/// the parser means whatever error comes is the network's or the login's, never
+/// clap's (which checks required arguments, `requires` and conflicts only here, not
+/// under `--help`).
+fn runs_past_the_parser(args: &[String]) -> Result<(), String> {
+    let home = tempfile::tempdir().unwrap();
+    // `railway ssh` wants a key before it dials: a throwaway one.
+    std::fs::create_dir(home.path().join(".ssh")).unwrap();
+    let keygen = process::command("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(home.path().join(".ssh/id_ed25519"))
+        .status()
+        .unwrap();
+    assert!(keygen.success());
+    let mut cmd = process::command("timeout");
+    cmd.arg("30").arg(railway()).args(args);
+    for (key, value) in [
+        ("HOME", home.path().to_str().unwrap()),
+        ("CI", "true"),
+        ("RAILWAY_NO_AUTO_UPDATE", "1"),
+        ("NO_COLOR", "1"),
+        ("RAILWAY_TOKEN", "bogus-offline-token"),
+        ("RAILWAY_API_TOKEN", "bogus-offline-token"),
+        ("HTTPS_PROXY", "http://127.0.0.1:9"),
+        ("HTTP_PROXY", "http://127.0.0.1:9"),
+        ("ALL_PROXY", "http://127.0.0.1:9"),
+        ("NO_PROXY", ""),
+    ] {
+        cmd.env(key, value);
+    }
+    // `variable set --stdin` reads the value: give it one.
+    let out = process::run_with_input(cmd, b"offline-check-value");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.code() == Some(124) {
+        return Err(format!("timed out: {stderr}"));
+    }
+    if stderr.contains("Usage:") || out.status.code() == Some(2) {
+        return Err(format!("a usage error: {stderr}"));
+    }
+    let network_or_login = [
+        "error sending request",
+        "Connection refused",
+        "Unauthorized",
+        "login",
+    ];
+    if !out.status.success() && !network_or_login.iter().any(|n| stderr.contains(n)) {
+        return Err(format!("neither a network nor a login error: {stderr}"));
+    }
+    Ok(())
+}
+
+/// `args` without `-p/--project` and `-e/--environment` (and their values): what the
+/// provider emits when cloud.yaml configures neither.
+fn without_project_and_environment(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if word == "--" {
+            out.push(word.clone());
+            out.extend(words.by_ref().cloned());
+            break;
+        }
+        if ["-p", "--project", "-e", "--environment"].contains(&word.as_str()) {
+            words.next();
+            continue;
+        }
+        out.push(word.clone());
+    }
+    out
+}
+
+#[test]
+fn every_argv_runs_past_the_parser_offline() {
+    let mut argvs = emitted();
+    let variants: Vec<Vec<String>> = argvs
+        .iter()
+        .map(|a| without_project_and_environment(a))
+        .collect();
+    argvs.extend(variants);
+    argvs.sort();
+    argvs.dedup();
+    assert!(
+        argvs
+            .iter()
+            .any(|a| !a.contains(&"-p".to_string()) && a[0] == "ssh")
+    );
+    for args in &argvs {
+        if let Err(why) = runs_past_the_parser(args) {
+            panic!("railway {args:?}: {why}");
+        }
+    }
+    // And the check fails where clap would: a required value missing, a bogus flag.
+    let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    assert!(runs_past_the_parser(&words("up --definitely-not-a-flag")).is_err());
+    assert!(runs_past_the_parser(&words("volume delete agent-volume")).is_err());
+    assert!(runs_past_the_parser(&words("variable set")).is_err());
+}
+
 #[test]
 fn the_check_rejects_what_the_cli_rejects() {
     let words = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
