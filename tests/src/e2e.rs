@@ -120,11 +120,37 @@ impl Project {
             (Some("e2e"), Some("plan")),
             "{status}"
         );
+        // The runner's secret in megaplan's own output reaches the operator redacted.
+        assert_eq!(
+            status["notes"],
+            serde_json::json!(["token ***REDACTED***"]),
+            "{status}"
+        );
         // The stand-in's next step is `plan`, so resume runs `megaplan plan --plan e2e`.
         assert_eq!(
             self.ok(&["resume", "--plan", "e2e"]),
             "megaplan stand-in: plan --plan e2e\n"
         );
+        // Beyond the plan step: execute runs unattended, feedback as the workflow.
+        for (step, ran) in [
+            (
+                "execute",
+                "execute --confirm-destructive --user-approved --retry-blocked-tasks --plan e2e",
+            ),
+            ("feedback", "feedback workflow --plan e2e"),
+        ] {
+            self.ok(&["exec", &format!("echo {step} > /tmp/megaplan-next-step")]);
+            assert_eq!(
+                self.ok(&["resume", "--plan", "e2e"]),
+                format!("megaplan stand-in: {ran}\n")
+            );
+        }
+        self.ok(&["exec", "rm -f /tmp/megaplan-next-step"]);
+        // doctor on a working setup: every check passes, nothing secret in it.
+        let doctor = self.run(&["doctor"]);
+        let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+        assert!(doctor.status.success(), "{report}");
+        assert_eq!(report["success"], true, "{report}");
 
         // A missing idea file stops bootstrap before anything reaches the runner.
         let out = self.run(&["bootstrap", "no-such-idea.md"]);

@@ -180,10 +180,11 @@ impl Report {
         if raw.protocol != PROTOCOL {
             return Err(failed(format!("unknown report protocol {}", raw.protocol)));
         }
-        let decode = |text: &str| {
-            STANDARD
+        let decode = |text: &str| match salvage(text) {
+            Some(bytes) => Ok(bytes),
+            None => STANDARD
                 .decode(text)
-                .map_err(|e| failed(format!("a step's output was not base64 ({e})")))
+                .map_err(|e| failed(format!("a step's output was not base64 ({e})"))),
         };
         let steps = raw
             .steps
@@ -203,6 +204,18 @@ impl Report {
     pub fn step(&self, name: &str) -> Option<&StepResult> {
         self.steps.iter().find(|step| step.name == name)
     }
+}
+
+/// A stream the host redacted on its way back (it held a secret, and the redactor
+/// catches a secret's base64 forms too): what decodes before the first replacement,
+/// then the replacement; the rest is lost rather than guessed at. `None` when the
+/// stream was not touched.
+fn salvage(text: &str) -> Option<Vec<u8>> {
+    let at = text.find(crate::redact::REPLACEMENT)?;
+    let whole = at - at % 4;
+    let mut bytes = STANDARD.decode(&text[..whole]).unwrap_or_default();
+    bytes.extend_from_slice(crate::redact::REPLACEMENT.as_bytes());
+    Some(bytes)
 }
 
 #[cfg(test)]

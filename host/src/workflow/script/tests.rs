@@ -109,3 +109,24 @@ fn a_script_that_never_reports_is_a_provider_failure() {
     assert!(err.message.contains("exit 127"), "{}", err.message);
     assert!(err.message.contains("base64: not found"), "{}", err.message);
 }
+
+#[test]
+fn a_stream_the_host_redacted_keeps_what_came_before_the_secret() {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD
+        .encode("{\"notes\": [\"token hunter2-secret-value\"]}");
+    // The host's redactor replaced the secret's base64 form in transit.
+    let damaged = format!("{}***REDACTED***{}", &encoded[..22], &encoded[40..]);
+    let stdout = format!(
+        r#"{{"protocol":1,"steps":[{{"step":"plan_status","exit":0,"stdout":"{damaged}","stderr":""}}]}}"#
+    );
+    let output = Output {
+        status: 0,
+        stdout: stdout.into_bytes(),
+        stderr: Vec::new(),
+        truncated: false,
+    };
+    let report = Report::parse(&output, &|t| t.to_string()).unwrap();
+    let step = report.step("plan_status").unwrap();
+    assert_eq!(step.stdout_text(), "{\"notes\": [\"tok***REDACTED***");
+}
