@@ -99,14 +99,22 @@ fn unpack_line(workspace: &str, archive: &Archive, uploads: &[Upload]) -> String
 #[derive(Clone, Copy)]
 pub enum Source<'a> {
     Stdin,
+    /// In the script itself (a here-document), for an archive small enough to travel
+    /// in one command line.
+    Inline,
     Staged(&'a str),
 }
+
+/// The largest archive (base64) sent inside the script: well under Linux's 128 KiB
+/// limit on one argument, which the whole script is.
+pub const INLINE_LIMIT: usize = 64 * 1024;
 
 /// Puts the archive in the scratch directory, checks it arrived whole, and prints how
 /// many bytes came.
 fn receive_function(archive: &Archive, source: Source<'_>) -> String {
     let fetch = match source {
         Source::Stdin => "base64 -d <&3 >\"$s/a.tar\" || return 1".to_string(),
+        Source::Inline => "[ -f \"$s/a.tar\" ] || return 1".to_string(),
         Source::Staged(path) => format!("mv -f -- {} \"$s/a.tar\" || return 1", quote(path)),
     };
     format!(
@@ -119,6 +127,9 @@ fn receive_function(archive: &Archive, source: Source<'_>) -> String {
 pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>) -> String {
     let repo = request.repo;
     let mut script = Script::new();
+    if let Source::Inline = source {
+        script.raw(&inline_archive(archive));
+    }
     script
         .function("recv", &receive_function(archive, source))
         .call_function("receive", "recv", true)
@@ -143,6 +154,20 @@ pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>
     script.finish()
 }
 
+/// The archive as a here-document decoded into the scratch directory.
+fn inline_archive(archive: &Archive) -> String {
+    let encoded = String::from_utf8(archive.base64()).unwrap_or_default();
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(76)
+        .filter_map(|chunk| std::str::from_utf8(chunk).ok())
+        .collect();
+    format!(
+        "base64 -d >\"$s/a.tar\" <<'MEGAPLAN_CLOUD_ARCHIVE'\n{}\nMEGAPLAN_CLOUD_ARCHIVE",
+        lines.join("\n")
+    )
+}
+
 /// Where the archive waits for a provider that cannot stream stdin: beside the
 /// workspace (never inside it, so the clone still finds it absent), named by its hash.
 pub fn staging_path(workspace: &str, archive: &Archive) -> String {
@@ -154,8 +179,9 @@ pub fn staging_path(workspace: &str, archive: &Archive) -> String {
 }
 
 /// Runs the launch: one call, or, when the runner received nothing on stdin (a
-/// provider whose `exec` does not pass it on), the archive is uploaded and the script
-/// run again reading it from there. `None` on a dry run.
+/// provider whose `exec` does not pass it on), a second with the archive inside the
+/// script (up to [`INLINE_LIMIT`]), else an upload and a run reading it from there.
+/// `None` on a dry run.
 pub fn launch(
     runner: &mut dyn Runner,
     request: &LaunchRequest<'_>,
@@ -169,10 +195,16 @@ pub fn launch(
     }
     let mut report = Report::parse(&output, &|text| runner.redact(text))?;
     if received_nothing(&report) && !archive.tar.is_empty() {
-        runner.note("the provider did not pass stdin to the runner: uploading the files first");
-        let staged = staging_path(&request.repo.workspace, &archive);
-        runner.upload(&staged, &archive.tar)?;
-        let output = runner.run(&script(request, &archive, Source::Staged(&staged)))?;
+        let line = if archive.base64().len() <= INLINE_LIMIT {
+            runner.note("the provider did not pass stdin to the runner: sending the files inside the command");
+            script(request, &archive, Source::Inline)
+        } else {
+            runner.note("the provider did not pass stdin to the runner: uploading the files first");
+            let staged = staging_path(&request.repo.workspace, &archive);
+            runner.upload(&staged, &archive.tar)?;
+            script(request, &archive, Source::Staged(&staged))
+        };
+        let output = runner.run(&line)?;
         report = Report::parse(&output, &|text| runner.redact(text))?;
     }
     interpret(runner, request, &archive, &report).map(Some)

@@ -335,18 +335,32 @@ fn one_call_whatever_the_number_of_ideas() {
 }
 
 #[test]
+fn a_provider_that_drops_stdin_gets_small_files_inside_the_second_call() {
+    let mut bed = Testbed::new(&["codex"]);
+    bed.drops_stdin = true;
+    let idea: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+    let case = case(&bed, "ws", &[("ideas/m1.md", &idea)]);
+    let launched = launch(&mut bed, &case.request()).unwrap().unwrap();
+    assert_eq!(launched.tmux_status, "started");
+    assert_eq!(
+        bed.calls, 2,
+        "the probe, then the launch with the files inside"
+    );
+    let ws = &case.repo.workspace;
+    assert!(std::fs::read(format!("{ws}/ideas/m1.md")).unwrap() == idea);
+}
+
+#[test]
 fn a_provider_that_drops_stdin_costs_an_upload_and_a_second_run() {
     let mut bed = Testbed::new(&["codex"]);
     bed.drops_stdin = true;
-    let case = case(&bed, "ws", &[("ideas/m1.md", b"first\n")]);
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i * 13 % 256) as u8).collect();
+    let case = case(&bed, "ws", &[("ideas/m1.md", &big)]);
     let launched = launch(&mut bed, &case.request()).unwrap().unwrap();
     assert_eq!(launched.tmux_status, "started");
     assert_eq!(bed.calls, 3, "the attempt, the upload, the run");
     let ws = &case.repo.workspace;
-    assert_eq!(
-        std::fs::read(format!("{ws}/ideas/m1.md")).unwrap(),
-        b"first\n"
-    );
+    assert!(std::fs::read(format!("{ws}/ideas/m1.md")).unwrap() == big);
     let archive = archive::build(&case.uploads).unwrap();
     assert!(
         !std::path::Path::new(&staging_path(ws, &archive)).exists(),
