@@ -12,8 +12,10 @@ use crate::error::{CloudError, CloudResult};
 
 /// What a workflow needs from the remote runner.
 pub trait Runner {
-    /// Runs a shell line in the runner (no stdin) and returns its output, unredacted,
-    /// for the workflow to parse. A non-zero exit is not an error here.
+    /// Runs a shell line in the runner (no stdin) and returns its output for the
+    /// workflow to parse. The host has already replaced every secret in it (in every
+    /// form it knows, base64 included) before the provider saw it, so a parser must
+    /// expect `***REDACTED***` anywhere. A non-zero exit is not an error here.
     fn run(&mut self, line: &str) -> CloudResult<Output>;
 
     /// Like [`Runner::run`], with `input` on the remote command's stdin.
