@@ -18,12 +18,17 @@ struct Local {
 
 impl Local {
     fn new() -> Self {
+        Self::with("")
+    }
+
+    /// A runner whose cloud.yaml also holds `extra` (e.g. a mode).
+    fn with(extra: &str) -> Self {
         require_test_image();
         let compose_project = unique("mpc-e2e");
         let cloud_yaml = format!(
             "provider: local\nrepo: {{url: file:///opt/seed-repo}}\nlocal: {{compose_project: {compose_project}}}\n\
              resources: {{port: {}}}\nsecrets: [E2E_SECRET]\n\
-             image: {{base: '{TEST_IMAGE}', dockerfile: Dockerfile.test}}\n",
+             image: {{base: '{TEST_IMAGE}', dockerfile: Dockerfile.test}}\n{extra}",
             free_port()
         );
         Local {
@@ -142,4 +147,38 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
 /// `destroy` with `answer` typed at its prompt.
 fn destroy_answering(project: &Project, answer: &str) -> std::process::Output {
     megaplan_cloud_tests::process::run_with_input(project.command(&["destroy"]), answer.as_bytes())
+}
+
+/// `mode: chain` and `mode: auto` start their work when the runner boots: the stand-in
+/// core logs what it was asked (the seed repository's README stands in for the spec and
+/// the idea, which must exist at boot).
+#[test]
+fn chain_and_auto_modes_start_their_work_at_boot() {
+    let stand_in_log = |project: &Project, needle: &str| {
+        let found = megaplan_cloud_tests::poll(std::time::Duration::from_secs(120), || {
+            let out = project.run(&["exec", "cat /tmp/megaplan-stub.log 2>/dev/null"]);
+            let log = String::from_utf8_lossy(&out.stdout).into_owned();
+            log.contains(needle).then_some(log)
+        });
+        assert!(found.is_some(), "the runner never ran `{needle}`");
+    };
+    let chain = Local::with("mode: chain\nchain: {spec: /workspace/app/README.md}\n");
+    chain.project.ok(&["build"]);
+    chain.project.ok(&["deploy"]);
+    stand_in_log(
+        &chain.project,
+        "megaplan chain start --spec /workspace/app/README.md",
+    );
+    drop(chain);
+
+    let auto = Local::with(
+        "mode: auto\nauto: {plan_name: e2e-auto, idea_file: /workspace/app/README.md}\n",
+    );
+    auto.project.ok(&["build"]);
+    auto.project.ok(&["deploy"]);
+    stand_in_log(
+        &auto.project,
+        "megaplan init --project-dir /workspace/app --name e2e-auto --auto-approve --robustness standard",
+    );
+    stand_in_log(&auto.project, "megaplan auto --plan e2e-auto");
 }
