@@ -23,6 +23,10 @@ impl Local {
 
     /// A runner whose cloud.yaml also holds `extra` (e.g. a mode).
     fn with(extra: &str) -> Self {
+        Self::with_env(extra, &[])
+    }
+
+    fn with_env(extra: &str, env: &[(&str, &str)]) -> Self {
         require_test_image();
         let compose_project = unique("mpc-e2e");
         let cloud_yaml = format!(
@@ -35,7 +39,7 @@ impl Local {
             project: Project::new(
                 env!("CARGO_BIN_EXE_mpc-e2e"),
                 &cloud_yaml,
-                &[("E2E_SECRET", SECRET)],
+                &[&[("E2E_SECRET", SECRET)], env].concat(),
             ),
             compose_project,
         }
@@ -181,4 +185,53 @@ fn chain_and_auto_modes_start_their_work_at_boot() {
         "megaplan init --project-dir /workspace/app --name e2e-auto --auto-approve --robustness standard",
     );
     stand_in_log(&auto.project, "megaplan auto --plan e2e-auto");
+}
+
+/// The Compose v2 branch (`docker compose …`) on a real engine. This machine has only
+/// docker-compose v1, so a `docker` on PATH answers `compose version` as v2 and hands
+/// `docker compose <args>` to `docker-compose <args>` (the same arguments): what runs is
+/// the provider's v2 command line, end to end.
+#[test]
+fn the_compose_v2_command_lines_drive_a_real_engine() {
+    let shim = tempfile::tempdir().unwrap();
+    let docker = megaplan_cloud_tests::process::command("sh")
+        .args(["-c", "command -v docker"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(docker.stdout).unwrap().trim().to_string();
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1\" = compose ]; then\n  shift\n  if [ \"$1\" = version ]; then echo 'Docker Compose version v2.29.0'; exit 0; fi\n  exec docker-compose \"$@\"\nfi\nexec {real} \"$@\"\n"
+    );
+    let path = shim.path().join("docker");
+    std::fs::write(&path, script).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let search = format!(
+        "{}:{}",
+        shim.path().display(),
+        megaplan_cloud_tests::process::env_var("PATH")
+            .unwrap()
+            .to_string_lossy()
+    );
+    let local = Local::with_env("", &[("PATH", &search)]);
+    let project = &local.project;
+    project.ok(&["build"]);
+    project.ok(&["deploy"]);
+    project.wait_for_agent();
+    assert_eq!(project.ok(&["exec", "echo through v2"]), "through v2\n");
+    let exec_call = project
+        .journal()
+        .into_iter()
+        .find(|line| {
+            line["argv"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|w| w == "exec"))
+        })
+        .expect("the exec call is journaled");
+    assert_eq!(exec_call["program"], "docker", "{exec_call}");
+    assert_eq!(exec_call["argv"][0], "compose", "{exec_call}");
+    project.ok(&["destroy", "--yes"]);
+    assert_eq!(local.container(), "", "destroy removed the container");
 }
