@@ -90,7 +90,7 @@ echo "healthserver.py running as pid $HEALTH_PID"
 if ! tmux has-session -t =agent 2>/dev/null; then
 @@RUNNER_LAUNCH_BLOCK@@
 fi
-echo "tmux 'agent' session ready — attach: railway ssh --session agent"
+echo "tmux 'agent' session ready — attach: megaplan-cloud attach"
 
 echo "=== entrypoint idle ==="
 wait "$HEALTH_PID"

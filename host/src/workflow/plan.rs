@@ -135,15 +135,26 @@ pub fn ensure_repo(runner: &mut dyn Runner, repo: &Repo) -> CloudResult<()> {
     let output = runner.run(&crate::deploy_dir::ensure_repo(repo))?;
     runner.relay(&output);
     if output.status != 0 {
-        return Err(CloudError::new(
-            "provider_failed",
-            format!(
-                "ensure repo checkout failed for {}@{} into {} (exit {})",
-                repo.url, repo.branch, repo.workspace, output.status
-            ),
-        ));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(checkout_failure(runner, repo, output.status, &stderr));
     }
     Ok(())
+}
+
+/// The reference's checkout error, with the exit code and the remote stderr (redacted)
+/// in the message and as fields of the JSON.
+pub fn checkout_failure(runner: &dyn Runner, repo: &Repo, exit: i32, stderr: &str) -> CloudError {
+    let stderr = runner.redact(stderr.trim());
+    let mut message = format!(
+        "ensure repo checkout failed for {}@{} into {} (exit {exit})",
+        repo.url, repo.branch, repo.workspace
+    );
+    if !stderr.is_empty() {
+        message.push_str(&format!(": {stderr}"));
+    }
+    CloudError::new("provider_failed", runner.redact(&message))
+        .with("exit_code", exit)
+        .with("stderr", stderr)
 }
 
 fn run_relayed(runner: &mut dyn Runner, line: &str) -> CloudResult<()> {

@@ -293,17 +293,12 @@ pub fn ensure_repo_result(runner: &dyn Runner, repo: &Repo, step: &StepResult) -
     if step.exit == 0 {
         return Ok(());
     }
-    let stderr = runner.redact(&step.stderr_text());
-    let mut message = format!(
-        "ensure repo checkout failed for {}@{} into {} (exit {})",
-        repo.url, repo.branch, repo.workspace, step.exit
-    );
-    if !stderr.is_empty() {
-        message.push_str(&format!(": {stderr}"));
-    }
-    Err(CloudError::new("provider_failed", runner.redact(&message))
-        .with("exit_code", step.exit)
-        .with("stderr", stderr))
+    Err(crate::workflow::plan::checkout_failure(
+        runner,
+        repo,
+        step.exit,
+        &step.stderr_text(),
+    ))
 }
 
 fn deps_result(runner: &dyn Runner, preflight: &Value, step: &StepResult) -> CloudResult<()> {

@@ -210,9 +210,11 @@ fn a_failed_checkout_stops_bootstrap_before_the_upload() {
         (error.code.as_str(), error.message.as_str()),
         (
             "provider_failed",
-            "ensure repo checkout failed for https://github.com/example/app.git@main into /workspace/app (exit 128)"
+            "ensure repo checkout failed for https://github.com/example/app.git@main into /workspace/app (exit 128): fatal: repository not found"
         )
     );
+    assert_eq!(error.extra["exit_code"], 128);
+    assert_eq!(error.extra["stderr"], "fatal: repository not found");
     assert!(runner.uploads.is_empty());
     assert_eq!(runner.relayed.len(), 1, "git's own error is shown");
 }
