@@ -83,6 +83,8 @@ pub fn supervise(
         marker: marker.as_ref(),
     };
     let fallback = status::resolve(&status::chain_state(&Default::default()), &local);
+    // The runner's lock says who holds it and for how long it counts.
+    let remote_holder = format!("{holder} ttl={}", settings.lock_ttl_secs);
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
     let remote_exec = session.description().has_feature(Feature::RemoteExec);
     let request = Tick {
@@ -94,7 +96,7 @@ pub fn supervise(
         local,
         remote_exec,
         budget_left: budget.allows_one_more(guard::now()),
-        holder: &holder,
+        holder: &remote_holder,
         lock_ttl_secs: settings.lock_ttl_secs,
     };
     let Some(outcome) = tick::tick(&mut session, &request)? else {
