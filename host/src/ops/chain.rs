@@ -194,7 +194,7 @@ fn started_at() -> String {
         .to_string()
 }
 
-pub(super) fn extra_repo_path(repo: &ExtraRepo) -> String {
+fn extra_repo_path(repo: &ExtraRepo) -> String {
     match repo {
         ExtraRepo::Path(path) => path.clone(),
         ExtraRepo::Repo(repo) => repo.workspace.clone(),
@@ -228,16 +228,9 @@ pub fn chain_status(
     let spec = ctx.load_spec()?;
     let marker = markers::read(&ctx.home, &ctx.cloud_yaml_path());
     let remote_spec = find_remote_spec(remote_spec, marker.as_ref(), &spec)?;
-    let local = status::Local {
-        remote_spec: &remote_spec,
-        workspace: &spec.repo.workspace,
-        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
-        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
-        provider: &spec.provider,
-        identity: &provider_identity(&spec),
-        marker: marker.as_ref(),
-    };
-    let fallback = status::resolve(&status::chain_state(&Default::default()), &local);
+    let identity = provider_identity(&spec);
+    let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
+    let fallback = local.fallback();
     let probe = observe::Probe {
         remote_spec: &remote_spec,
         workspace: &fallback.workspace.0,
@@ -250,6 +243,24 @@ pub fn chain_status(
     let name = remote_spec.rsplit('/').next().unwrap_or("chain.yaml");
     let chain = ChainSpec::parse(&observation.spec_text, name)?;
     Ok(Some(status::build(&observation, &chain, &local)))
+}
+
+/// What this machine knows of a chain for `status --chain` and the supervisor.
+pub(super) fn local_view<'a>(
+    spec: &'a CloudSpec,
+    remote_spec: &'a str,
+    marker: Option<&'a serde_json::Map<String, Value>>,
+    identity: &'a str,
+) -> status::Local<'a> {
+    status::Local {
+        remote_spec,
+        workspace: &spec.repo.workspace,
+        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
+        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
+        provider: &spec.provider,
+        identity,
+        marker,
+    }
 }
 
 /// §9.2: the flag, the marker, `chain.spec` in `mode: chain`, else an error that says

@@ -6,13 +6,12 @@ mod guard;
 
 use serde_json::{Value, json};
 
-use super::chain::{extra_repo_path, find_remote_spec, provider_identity};
+use super::chain::{find_remote_spec, local_view, provider_identity};
 use super::context::{Context, SessionRequest};
 use crate::error::{CloudError, CloudResult};
 use crate::markers;
 use crate::plugin::Feature;
 use crate::workflow::chain::observe::Probe;
-use crate::workflow::chain::status;
 use crate::workflow::supervise::tick::{self, Outcome, Tick};
 
 /// The tick report and its stderr line; `None` on a dry run.
@@ -73,16 +72,9 @@ pub fn supervise(
         settings.restart_budget,
         settings.restart_window_secs,
     );
-    let local = status::Local {
-        remote_spec: &remote_spec,
-        workspace: &spec.repo.workspace,
-        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
-        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
-        provider: &spec.provider,
-        identity: &provider_identity(&spec),
-        marker: marker.as_ref(),
-    };
-    let fallback = status::resolve(&status::chain_state(&Default::default()), &local);
+    let identity = provider_identity(&spec);
+    let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
+    let fallback = local.fallback();
     // The runner's lock says who holds it and for how long it counts.
     let remote_holder = format!("{holder} ttl={}", settings.lock_ttl_secs);
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;

@@ -187,15 +187,17 @@ pub fn launch(
     request: &LaunchRequest<'_>,
 ) -> CloudResult<Option<Launched>> {
     let archive = archive::build(request.uploads)?;
+    let encoded = archive.base64();
+    let fits_inline = encoded.len() <= INLINE_LIMIT;
     let line = script(request, &archive, Source::Stdin);
-    let output = runner.run_with_input(&line, archive.base64())?;
+    let output = runner.run_with_input(&line, encoded)?;
     if runner.dry_run() {
         runner.note("dry run: the launch report comes from the runner, which was not contacted");
         return Ok(None);
     }
     let mut report = Report::parse(&output, &|text| runner.redact(text))?;
     if received_nothing(&report) && !archive.tar.is_empty() {
-        let line = if archive.base64().len() <= INLINE_LIMIT {
+        let line = if fits_inline {
             runner.note("the provider did not pass stdin to the runner: sending the files inside the command");
             script(request, &archive, Source::Inline)
         } else {

@@ -26,6 +26,13 @@ pub struct Local<'a> {
     pub marker: Option<&'a Map<String, Value>>,
 }
 
+impl Local<'_> {
+    /// The context before any state is read: what the observation's probes fall back to.
+    pub fn fallback(&self) -> Context {
+        resolve(&chain_state(&Map::new()), self)
+    }
+}
+
 fn non_blank(value: Option<&Value>) -> Option<String> {
     value
         .and_then(Value::as_str)

@@ -9,6 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use proptest::prelude::*;
+
 use crate::capability::Output;
 use crate::error::CloudResult;
 use crate::workflow::Runner;
@@ -142,4 +144,23 @@ impl Runner for Testbed {
     }
 
     fn note(&mut self, _line: &str) {}
+}
+
+/// Values with every character a shell treats specially (no NUL, which no argv holds).
+pub fn hostile() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        Just("'".to_string()),
+        Just("\"".to_string()),
+        Just("$(touch PWNED)".to_string()),
+        Just("`touch PWNED`".to_string()),
+        Just("\n".to_string()),
+        Just(" ".to_string()),
+        Just("-".to_string()),
+        Just("\\".to_string()),
+        Just(";".to_string()),
+        Just("*".to_string()),
+        Just("${HOME}".to_string()),
+        "[a-zé😀]{1,3}",
+    ];
+    prop::collection::vec(pieces, 1..6).prop_map(|p| p.concat())
 }

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
-use crate::workflow::chain::testbed::Testbed;
+use crate::workflow::chain::testbed::{Testbed, hostile};
 use crate::workflow::fake::{FakeRunner, answer};
 
 fn repo(workspace: &str, branch: &str, url: &str) -> Repo {
@@ -247,25 +247,6 @@ fn a_corrupted_upload_or_a_failed_launch_is_reported() {
     steps.push(step("launch", 1, "", "no server running"));
     let err = launch(&mut scripted(&steps), &case.request()).unwrap_err();
     assert_eq!(err.message, "no server running");
-}
-
-/// Values with every character a shell treats specially (no NUL, which no argv holds).
-fn hostile() -> impl Strategy<Value = String> {
-    let pieces = prop_oneof![
-        Just("'".to_string()),
-        Just("\"".to_string()),
-        Just("$(touch PWNED)".to_string()),
-        Just("`touch PWNED`".to_string()),
-        Just("\n".to_string()),
-        Just(" ".to_string()),
-        Just("-".to_string()),
-        Just("\\".to_string()),
-        Just(";".to_string()),
-        Just("*".to_string()),
-        Just("${HOME}".to_string()),
-        "[a-zé😀]{1,3}",
-    ];
-    prop::collection::vec(pieces, 1..6).prop_map(|p| p.concat())
 }
 
 proptest! {

@@ -107,21 +107,7 @@ mod hostile {
     use proptest::prelude::*;
 
     use super::*;
-
-    fn hostile() -> impl Strategy<Value = String> {
-        let pieces = prop_oneof![
-            Just("'".to_string()),
-            Just("\"".to_string()),
-            Just("$(touch PWNED)".to_string()),
-            Just("`touch PWNED`".to_string()),
-            Just("\n".to_string()),
-            Just(" ".to_string()),
-            Just("-".to_string()),
-            Just("\\".to_string()),
-            "[a-zé]{1,3}",
-        ];
-        prop::collection::vec(pieces, 1..5).prop_map(|p| p.concat())
-    }
+    use crate::workflow::chain::testbed::hostile;
 
     proptest! {
         #![proptest_config(ProptestConfig { cases: 16, .. ProptestConfig::default() })]
