@@ -57,6 +57,24 @@ pub struct RepoOverrides {
     pub repo_workspace: Option<String>,
 }
 
+/// How `chain` launches: isolation, state reset and verification.
+#[derive(Debug, Args)]
+pub struct LaunchFlags {
+    /// Give this chain its own workspace, tmux session and log, derived from its
+    /// identity (as `chain.isolation: per-chain` does)
+    #[arg(long)]
+    pub isolated: bool,
+    /// Stop this chain's own earlier session and move its state aside before launching
+    #[arg(long)]
+    pub fresh: bool,
+    /// Seconds to watch the chain come up after the launch
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub verify_timeout: u64,
+    /// Do not watch the chain come up after the launch
+    #[arg(long, conflicts_with = "verify_timeout")]
+    pub no_verify: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Action {
     /// Scaffold a cloud.yaml file at the project root
@@ -78,6 +96,8 @@ pub enum Action {
         idea_dir: Option<String>,
         #[command(flatten)]
         repo: RepoOverrides,
+        #[command(flatten)]
+        launch: LaunchFlags,
     },
     /// Upload an idea file and start megaplan init remotely
     Bootstrap {

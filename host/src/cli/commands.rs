@@ -32,12 +32,16 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
             spec,
             idea_dir,
             repo,
+            launch,
         } => {
             let repo = overrides(repo);
             let request = ops::ChainRequest {
                 spec: &spec,
                 idea_dir: idea_dir.as_deref(),
                 repo: &repo,
+                isolated: launch.isolated,
+                fresh: launch.fresh,
+                verify_secs: (!launch.no_verify).then_some(launch.verify_timeout),
             };
             match ops::chain(ctx, &request)? {
                 Some(payload) => print(ctx, &payload),

@@ -55,6 +55,8 @@ pub struct ChainSpec {
     pub validation_policy: String,
     /// `review_policy.clean_milestone_pr`.
     pub clean_milestone_pr: String,
+    /// The mapping was changed after reading, so `text` is no longer what is uploaded.
+    pub edited: bool,
 }
 
 /// Python's `repr` of a tuple of strings, as the reference prints the choices.
@@ -99,8 +101,32 @@ impl ChainSpec {
     /// The bytes uploaded to the runner: the file as written when it sets
     /// `base_branch`, else its mapping re-serialised with `base_branch` appended last
     /// (comments are lost; the local file is untouched).
+    /// Every milestone's `idea` passed through `relocate` (a per-chain workspace moves
+    /// the ideas that lived under the configured one), in the milestones and in the
+    /// uploaded mapping alike.
+    pub fn relocating_ideas(mut self, relocate: &dyn Fn(&str) -> String) -> Self {
+        for milestone in &mut self.milestones {
+            milestone.idea = relocate(&milestone.idea);
+        }
+        let key = Value::String("milestones".into());
+        if let Some(Value::Sequence(items)) = self.mapping.get_mut(&key) {
+            for item in items.iter_mut() {
+                if let Value::Mapping(entry) = item
+                    && let Some(Value::String(idea)) = entry.get_mut(Value::String("idea".into()))
+                {
+                    let moved = relocate(idea);
+                    if moved != *idea {
+                        *idea = moved;
+                        self.edited = true;
+                    }
+                }
+            }
+        }
+        self
+    }
+
     pub fn upload_bytes(&self) -> CloudResult<Vec<u8>> {
-        if self.base_branch_explicit {
+        if self.base_branch_explicit && !self.edited {
             return Ok(self.text.clone().into_bytes());
         }
         let mut mapping = self.mapping.clone();
@@ -191,6 +217,7 @@ fn read(r: &Reader<'_>, text: &str, mapping: Mapping) -> CloudResult<ChainSpec> 
     )?;
     read_driver(r, get(root, "driver"))?;
     Ok(ChainSpec {
+        edited: false,
         text: text.to_string(),
         mapping,
         base_branch,

@@ -53,6 +53,7 @@ pub struct Field {
 }
 
 pub const MODES: &[&str] = &["auto", "chain", "idle"];
+pub const ISOLATION: &[&str] = &["shared", "per-chain"];
 pub const REASONING: &[&str] = &["minimal", "low", "medium", "high"];
 pub const AGENTS: &[&str] = &["claude", "codex", "hermes", "shannon"];
 pub const TOOLCHAIN_ALIASES: &[&str] = &["rust", "go", "java"];
@@ -242,6 +243,12 @@ const CORE_FIELDS: &[Field] = &[
         Kind::String,
         None,
         "tmux session used by `chain` in mode chain.",
+    ),
+    added(
+        "chain.isolation",
+        Kind::Enum(ISOLATION),
+        Some(Text("shared")),
+        "`per-chain` gives every chain its own workspace, tmux session, log and spec path, derived from its identity (any mode; `chain --isolated` for one launch).",
     ),
     added(
         "image.base",

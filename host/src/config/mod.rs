@@ -92,6 +92,15 @@ pub struct Chain {
     pub chain_session: Option<String>,
 }
 
+/// `chain.isolation`: whether every chain gets its own workspace and session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// The reference's behaviour: one workspace and one session for every chain.
+    Shared,
+    /// Names derived from each chain's identity (docs/workflows.md).
+    PerChain,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExtraRepo {
     /// The seed era's form: a path in the runner.
@@ -126,6 +135,9 @@ pub struct CloudSpec {
     pub path: PathBuf,
     pub provider: String,
     pub repo: Repo,
+    /// `repo.workspace` was written in cloud.yaml or given by a flag (so a per-chain
+    /// launch keeps it rather than deriving one).
+    pub workspace_explicit: bool,
     pub codex: Codex,
     pub mode: Mode,
     /// `agents` as written (`[("default", "codex")]` when absent or empty).
@@ -137,6 +149,7 @@ pub struct CloudSpec {
     pub ssh: Option<Ssh>,
     pub auto: Option<Auto>,
     pub chain: Option<Chain>,
+    pub isolation: Isolation,
     pub extra_repos: Vec<ExtraRepo>,
     pub chain_session: Option<String>,
     pub secrets: Vec<String>,
@@ -194,6 +207,7 @@ impl CloudSpec {
                 return Err(CloudError::new("invalid_spec", message));
             }
             self.repo.workspace = workspace.to_string();
+            self.workspace_explicit = true;
         }
         Ok(self)
     }

@@ -5,11 +5,12 @@
 
 use yaml_serde::{Mapping, Value};
 
-use super::fields::{self, AGENTS, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
+use super::fields::{self, AGENTS, ISOLATION, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
 use super::providers::{self, local, railway, ssh};
 use super::reader::{Reader, get, python_repr, python_str, untagged};
 use super::{
-    Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Mode, Repo, Resources, Supervisor, Toolchain,
+    Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Isolation, Mode, Repo, Resources, Supervisor,
+    Toolchain,
 };
 use crate::error::CloudResult;
 
@@ -35,10 +36,14 @@ pub(super) fn read(
     let ssh = ssh::read(r, root, &provider)?;
     let auto = read_auto(r, root, mode)?;
     let chain = read_chain(r, root, mode)?;
+    let workspace_explicit = get(root, "repo")
+        .and_then(|repo| repo.get("workspace"))
+        .is_some();
     Ok(CloudSpec {
         path: Default::default(),
         provider,
         repo,
+        workspace_explicit,
         codex,
         mode,
         agents,
@@ -49,6 +54,7 @@ pub(super) fn read(
         ssh,
         auto,
         chain,
+        isolation: read_isolation(r, root)?,
         extra_repos: read_extra_repos(r, get(root, "extra_repos"))?,
         chain_session: r.optional_string(get(root, "chain_session"), "chain_session")?,
         secrets: read_secrets(r, get(root, "secrets"))?,
@@ -152,6 +158,22 @@ fn read_chain(r: &Reader<'_>, root: Root<'_>, mode: Mode) -> CloudResult<Option<
         spec: r.absolute(map, "chain.spec")?,
         chain_session: r.optional_text(map, "chain.chain_session")?,
     }))
+}
+
+/// `chain.isolation` applies to every `chain` launch, whatever the mode, so it is read
+/// even where the rest of `chain:` is not.
+fn read_isolation(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Isolation> {
+    let map = match get(root, "chain").map(untagged) {
+        Some(Value::Mapping(map)) => Some(map),
+        _ => None,
+    };
+    let value = r.text(map, "chain.isolation")?;
+    let value = r.enum_value(value, "chain.isolation", ISOLATION, "chain.isolation")?;
+    Ok(if value == "per-chain" {
+        Isolation::PerChain
+    } else {
+        Isolation::Shared
+    })
 }
 
 fn read_image(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Image> {

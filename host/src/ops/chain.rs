@@ -6,15 +6,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use megaplan_cloud_shell::posix_join;
-
 use super::context::{Context, SessionRequest};
 use super::lifecycle::with_deploy_dir;
 use super::plan::RepoOverrides;
 use crate::config::chain_spec::ChainSpec;
-use crate::config::{CloudSpec, ExtraRepo, Mode};
+use crate::config::{CloudSpec, ExtraRepo, Isolation, Mode};
 use crate::error::{CloudError, CloudResult};
 use crate::markers::{self, Marker};
+use crate::workflow::chain::claim::Claim;
+use crate::workflow::chain::identity::{self, Configured, Identity, Placement};
 use crate::workflow::chain::launch::{self, LaunchRequest, Upload};
 use crate::workflow::chain::status::{self, ChainStatus};
 use crate::workflow::chain::{DEFAULT_SESSION, ideas, observe, payload, preflight};
@@ -23,13 +23,19 @@ pub struct ChainRequest<'a> {
     pub spec: &'a str,
     pub idea_dir: Option<&'a str>,
     pub repo: &'a RepoOverrides,
+    /// `--isolated`: this launch gets names derived from the chain's identity.
+    pub isolated: bool,
+    /// `--fresh`: stop this chain's own session and reset its state first.
+    pub fresh: bool,
+    /// `--verify-timeout`; `None` for `--no-verify`.
+    pub verify_secs: Option<u64>,
 }
 
 /// `chain`: checks everything locally, launches the chain in one remote call, records
 /// the marker. Returns the launch payload (`None` on a dry run).
 pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Option<Value>> {
     let overrides = request.repo;
-    let spec = ctx.load_spec()?.with_repo_overrides(
+    let mut spec = ctx.load_spec()?.with_repo_overrides(
         overrides.url.as_deref(),
         overrides.branch.as_deref(),
         overrides.workspace.as_deref(),
@@ -46,35 +52,85 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
     };
     let mut uploads = read_ideas(ctx, &spec, &chain, &idea_dir)?;
     check_secrets(ctx, &spec, &preflight.report)?;
-    let remote_spec = posix_join(&spec.repo.workspace, "chain.yaml");
+    let isolated = request.isolated || spec.isolation == Isolation::PerChain;
+    let identity = chain_identity(&spec_path, &chain);
+    let placement = place(&spec, &identity, isolated);
+    let configured = spec.repo.workspace.clone();
+    let relocate = |path: &str| identity::relocate(path, &configured, &placement.workspace);
+    let chain = chain.relocating_ideas(&relocate);
+    for upload in &mut uploads {
+        upload.destination = relocate(&upload.destination);
+    }
+    spec.repo.workspace = placement.workspace.clone();
     uploads.push(Upload {
-        destination: remote_spec.clone(),
+        destination: placement.remote_spec.clone(),
         content: chain.upload_bytes()?,
     });
-    let session = launch_session(&spec);
-    let request = LaunchRequest {
+    let started_at = started_at();
+    let launch_request = LaunchRequest {
         repo: &spec.repo,
         runtime_commands: &preflight.runtime_commands,
         uploads: &uploads,
-        session: &session,
-        remote_spec: &remote_spec,
+        claim: Claim {
+            identity: &identity,
+            placement: &placement,
+            started_at: &started_at,
+        },
+        fresh: request.fresh,
+        verify_secs: request.verify_secs,
         preflight: &preflight.report,
     };
-    let Some(launched) = with_deploy_dir(ctx, &spec, |session| launch::launch(session, &request))?
+    let Some(launched) = with_deploy_dir(ctx, &spec, |session| {
+        launch::launch(session, &launch_request)
+    })?
     else {
         return Ok(None);
     };
+    if let Some(verification) = &launched.verification {
+        ctx.console.err_line(
+            &ctx.redactor()
+                .redact(&verification.summary(&placement.session)),
+        );
+    }
     let payload = payload::launched(&payload::LaunchFacts {
         spec: &chain,
         repo: &spec.repo,
-        remote_spec: &remote_spec,
         megaplan_ref: &spec.megaplan_ref,
         preflight: &preflight.report,
-        session: &session,
+        identity: &identity,
+        placement: &placement,
+        isolated,
+        fresh: request.fresh,
         launched: &launched,
     });
-    remember(ctx, &spec, &chain, &payload, &session, &remote_spec);
+    remember(ctx, &spec, &chain, &payload, &placement, &started_at);
     Ok(Some(payload))
+}
+
+/// The chain's identity: the local spec file's stem, the seed plan, the labels.
+fn chain_identity(spec_path: &Path, chain: &ChainSpec) -> Identity {
+    let stem = spec_path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let labels: Vec<String> = chain.milestones.iter().map(|m| m.label.clone()).collect();
+    Identity::new(&stem, chain.seed_plan.as_deref(), &labels)
+}
+
+/// Where the launch goes: the configured names, or, isolated, names derived from the
+/// identity wherever the operator named none.
+fn place(spec: &CloudSpec, identity: &Identity, isolated: bool) -> Placement {
+    let session = launch_session(spec);
+    identity::place(
+        &Configured {
+            workspace: &spec.repo.workspace,
+            workspace_explicit: spec.workspace_explicit,
+            session_explicit: session_is_configured(spec),
+            session: &session,
+            repo_url: &spec.repo.url,
+        },
+        isolated.then_some(identity),
+    )
 }
 
 /// `agents.default` from cloud.yaml, the preflight's fallback agent.
@@ -88,14 +144,20 @@ fn default_agent(spec: &CloudSpec) -> Option<&str> {
 /// The session `chain` starts: `chain.chain_session` in `mode: chain`, then the later
 /// top-level `chain_session`, else `megaplan-chain`.
 pub fn launch_session(spec: &CloudSpec) -> String {
+    configured_session(spec).unwrap_or_else(|| DEFAULT_SESSION.to_string())
+}
+
+fn configured_session(spec: &CloudSpec) -> Option<String> {
     let in_chain_mode = spec
         .chain
         .as_ref()
         .filter(|_| spec.mode == Mode::Chain)
         .and_then(|chain| chain.chain_session.clone());
-    in_chain_mode
-        .or_else(|| spec.chain_session.clone())
-        .unwrap_or_else(|| DEFAULT_SESSION.to_string())
+    in_chain_mode.or_else(|| spec.chain_session.clone())
+}
+
+fn session_is_configured(spec: &CloudSpec) -> bool {
+    configured_session(spec).is_some()
 }
 
 /// Every milestone's idea, found on disk before anything remote happens.
@@ -158,31 +220,32 @@ fn check_secrets(ctx: &Context, spec: &CloudSpec, preflight: &Value) -> CloudRes
     .with("preflight", preflight.clone()))
 }
 
-/// Writes the marker; the chain is running whatever happens here, so a failure is
-/// told, not raised.
+/// Writes the marker (the last chain, as the reference keeps it, and this chain's own
+/// entry); the chain is running whatever happens here, so a failure is told, not
+/// raised.
 fn remember(
     ctx: &Context,
     spec: &CloudSpec,
     chain: &ChainSpec,
     payload: &Value,
-    session: &str,
-    remote_spec: &str,
+    placement: &Placement,
+    started_at: &str,
 ) {
     let marker = Marker {
-        remote_spec: remote_spec.to_string(),
-        started_at: started_at(),
+        remote_spec: placement.remote_spec.clone(),
+        started_at: started_at.to_string(),
         base_branch: chain.base_branch.clone(),
         provenance: payload.clone(),
         workspace: spec.repo.workspace.clone(),
-        chain_session: session.to_string(),
+        chain_session: placement.session.clone(),
         extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
         provider: spec.provider.clone(),
         provider_identity: provider_identity(spec),
     };
     if let Err(error) = markers::write(&ctx.home, &ctx.cloud_yaml_path(), &marker) {
         ctx.console.err_line(&format!(
-            "warning: the chain was launched but its marker could not be written ({}); pass --remote-spec {remote_spec} to status --chain",
-            error.message
+            "warning: the chain was launched but its marker could not be written ({}); pass --remote-spec {} to status --chain",
+            error.message, placement.remote_spec
         ));
     }
 }

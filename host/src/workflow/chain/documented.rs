@@ -7,6 +7,8 @@
 use serde_json::Value;
 
 use super::archive;
+use super::claim::Claim;
+use super::identity::{self, Configured, Identity};
 use super::launch::{self, LaunchRequest, Upload};
 use super::observe::{self, Probe};
 use crate::config::Repo;
@@ -28,12 +30,28 @@ fn launch_script() -> String {
         },
     ];
     let commands = vec!["codex".to_string(), "tmux".to_string()];
+    let identity = Identity::new("chain", None, &["m1".to_string()]);
+    let placement = identity::place(
+        &Configured {
+            workspace: "/workspace/app",
+            workspace_explicit: false,
+            session: super::DEFAULT_SESSION,
+            session_explicit: false,
+            repo_url: &repo.url,
+        },
+        None,
+    );
     let request = LaunchRequest {
         repo: &repo,
         runtime_commands: &commands,
         uploads: &uploads,
-        session: super::DEFAULT_SESSION,
-        remote_spec: "/workspace/app/chain.yaml",
+        claim: Claim {
+            identity: &identity,
+            placement: &placement,
+            started_at: "2026-12-02T09:00:00.000000+00:00",
+        },
+        fresh: false,
+        verify_secs: Some(30),
         preflight: &Value::Null,
     };
     launch::script(

@@ -1,15 +1,19 @@
 //! `chain`'s remote half in one transport call: one script checks the repository out,
 //! checks the runtime commands (stopping before anything is written when one is
-//! missing), reads the head, unpacks every upload from one archive streamed on stdin
-//! (each file checked against its sha256 before any is moved into place) and starts
-//! the tmux session. Its step report gives each of the reference's errors precisely.
+//! missing), checks who owns the tmux session, decides what to keep of an earlier
+//! run's state, reads the head, unpacks every upload from one archive streamed on stdin
+//! (each file checked against its sha256 before any is moved into place), starts the
+//! tmux session, records the session marker and watches the chain come up. Its step
+//! report gives each of the reference's errors precisely.
 
 use serde_json::Value;
 
 use megaplan_cloud_shell::{posix_join, posix_parent, quote, quote_join};
 
 use super::archive::{self, Archive};
-use super::launch_line;
+use super::claim::{self, Claim};
+use super::verify::{self, Verification, Watch};
+use super::{launch_line, state_path};
 use crate::config::Repo;
 use crate::error::{CloudError, CloudResult};
 use crate::workflow::Runner;
@@ -28,10 +32,43 @@ pub struct LaunchRequest<'a> {
     pub runtime_commands: &'a [String],
     /// The ideas in milestone order, then the spec.
     pub uploads: &'a [Upload],
-    pub session: &'a str,
-    pub remote_spec: &'a str,
+    /// The chain's identity and where it goes (session, spec, log, marker).
+    pub claim: Claim<'a>,
+    /// `--fresh`: stop this chain's own session and reset its state.
+    pub fresh: bool,
+    /// The verification deadline; `None` skips verification (`--no-verify`).
+    pub verify_secs: Option<u64>,
     /// Carried by `agent_deps_missing`, as the reference does.
     pub preflight: &'a Value,
+}
+
+impl LaunchRequest<'_> {
+    pub fn session(&self) -> &str {
+        &self.claim.placement.session
+    }
+
+    pub fn remote_spec(&self) -> &str {
+        &self.claim.placement.remote_spec
+    }
+
+    fn launch_line(&self) -> String {
+        let placement = self.claim.placement;
+        launch_line(
+            &self.repo.workspace,
+            &placement.session,
+            &placement.remote_spec,
+            &placement.chain_log,
+        )
+    }
+
+    fn watch(&self) -> Option<Watch> {
+        self.verify_secs.map(|timeout_secs| Watch {
+            session: self.session().to_string(),
+            log: verify::log_path(&self.repo.workspace, &self.claim.placement.chain_log),
+            state_path: state_path(self.remote_spec()),
+            timeout_secs,
+        })
+    }
 }
 
 /// What the runner reported about a launch.
@@ -41,6 +78,11 @@ pub struct Launched {
     pub head: Option<String>,
     /// `started`, `already_running` or `unknown`.
     pub tmux_status: &'static str,
+    /// `--fresh` stopped this chain's earlier session.
+    pub stopped_previous: bool,
+    /// What the state reset did: `{"status": "reset"|"preserved"|"absent", …}`.
+    pub state_reset: Value,
+    pub verification: Option<Verification>,
 }
 
 /// The reference's dependency check: prints the missing commands on one line.
@@ -139,18 +181,41 @@ pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>
             .step_or_stop("deps", &deps_line(request.runtime_commands), &[])
             .stop_if_output();
     }
+    let state = state_path(request.remote_spec());
     script
+        .step_or_stop(
+            "session",
+            &claim::session_line(&request.claim, request.fresh),
+            &[],
+        )
+        .step_or_stop(
+            "reset",
+            &claim::reset_line(&request.claim, &state, request.fresh),
+            &[],
+        )
         .step("head", &head_line(&repo.workspace), &[])
         .step_or_stop(
             "unpack",
             &unpack_line(&repo.workspace, archive, request.uploads),
             &["\"$s\""],
-        )
-        .step(
-            "launch",
-            &launch_line(&repo.workspace, request.session, request.remote_spec),
-            &[],
         );
+    let watch = request.watch();
+    if let Some(watch) = &watch {
+        script.raw(&verify::size_before(watch));
+    }
+    script
+        .step("launch", &request.launch_line(), &[])
+        .raw("if [ \"$c\" = 0 ]; then")
+        .raw(&format!(
+            "if grep -qF {} \"$s/o\"; then",
+            quote(&format!("started {} session", request.session()))
+        ))
+        .step("marker", &claim::marker_line(&request.claim), &[])
+        .raw("fi");
+    if let Some(watch) = &watch {
+        script.step("verify", &verify::verify_line(watch), &["\"$b\""]);
+    }
+    script.raw("fi");
     script.finish()
 }
 
@@ -249,6 +314,11 @@ fn interpret(
     if !request.runtime_commands.is_empty() {
         deps_result(runner, request.preflight, reached(report, "deps")?)?;
     }
+    let redact = |text: &str| runner.redact(text);
+    let placement = request.claim.placement;
+    let stopped_previous = claim::session_result(&redact, placement, reached(report, "session")?)?;
+    let state = state_path(request.remote_spec());
+    let state_reset = claim::reset_result(&redact, &state, reached(report, "reset")?)?;
     let (checked_out_branch, head) = head_result(reached(report, "head")?);
     let unpack = reached(report, "unpack")?;
     if unpack.exit != 0 {
@@ -263,18 +333,31 @@ fn interpret(
     }
     let launch = reached(report, "launch")?;
     if launch.exit != 0 {
-        let line = launch_line(
-            &request.repo.workspace,
-            request.session,
-            request.remote_spec,
-        );
-        return Err(runner.failure(&line, &launch.output()));
+        return Err(runner.failure(&request.launch_line(), &launch.output()));
     }
     runner.relay(&launch.output());
+    let tmux_status = tmux_status(&launch.stdout_text(), request.session());
+    if let Some(marker) = report.step("marker").filter(|step| step.exit != 0) {
+        runner.note(&runner.redact(&format!(
+            "warning: the session marker {} could not be written: {}",
+            request.claim.placement.session_marker,
+            marker.stderr_text()
+        )));
+    }
+    let verification = match request.watch() {
+        Some(watch) => {
+            let redact = |text: &str| runner.redact(text);
+            Some(verify::result(&redact, &watch, reached(report, "verify")?)?)
+        }
+        None => None,
+    };
     Ok(Launched {
         checked_out_branch,
         head,
-        tmux_status: tmux_status(&launch.stdout_text(), request.session),
+        tmux_status,
+        stopped_previous,
+        state_reset,
+        verification,
     })
 }
 
@@ -351,5 +434,7 @@ pub fn tmux_status(output: &str, session: &str) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod claim_tests;
 #[cfg(test)]
 mod tests;

@@ -3,10 +3,12 @@
 //! `chain` and `status --chain` commands are built on them (issue #12).
 
 pub mod archive;
+pub mod claim;
 pub mod classify;
 #[cfg(test)]
 mod documented;
 pub mod ideas;
+pub mod identity;
 pub mod launch;
 pub mod observe;
 pub mod payload;
@@ -15,6 +17,7 @@ pub mod status;
 pub mod summary;
 #[cfg(test)]
 pub(crate) mod testbed;
+pub mod verify;
 
 use megaplan_cloud_shell::{posix_join, posix_parent, quote};
 use sha1::{Digest, Sha1};
@@ -45,19 +48,21 @@ fn chain_file(remote_spec: &str, suffix: &str) -> String {
     posix_join(&dir, &format!("{stem}-{hex}.{suffix}"))
 }
 
-/// The command core runs the chain with, logging next to the workspace's `.megaplan`.
-pub fn chain_command(remote_spec: &str, one: bool) -> String {
+/// The command core runs the chain with, appending to `log` (relative to the
+/// workspace, see [`identity::chain_log`]).
+pub fn chain_command(remote_spec: &str, one: bool, log: &str) -> String {
     let one = if one { " --one" } else { "" };
     format!(
-        "MEGAPLAN_TRUSTED_CONTAINER=1 megaplan chain start --spec {}{one} >> .megaplan/cloud-chain.log 2>&1",
-        quote(remote_spec)
+        "MEGAPLAN_TRUSTED_CONTAINER=1 megaplan chain start --spec {}{one} >> {} 2>&1",
+        quote(remote_spec),
+        quote(log)
     )
 }
 
 /// Starts the chain in a detached tmux session unless that session already runs. The
 /// session is addressed exactly (`=name`), so `megaplan-chain` never matches
 /// `megaplan-chain-old`.
-pub fn launch_line(workspace: &str, session: &str, remote_spec: &str) -> String {
+pub fn launch_line(workspace: &str, session: &str, remote_spec: &str, log: &str) -> String {
     // `echo` as the reference prints it, unless the name has a backslash, which some
     // shells' `echo` would turn into an escape.
     let say = if session.contains('\\') {
@@ -73,7 +78,7 @@ pub fn launch_line(workspace: &str, session: &str, remote_spec: &str) -> String 
         quote(&format!("={session}")),
         quote(session),
         quote(workspace),
-        quote(&chain_command(remote_spec, false)),
+        quote(&chain_command(remote_spec, false, log)),
     )
 }
 
@@ -100,7 +105,8 @@ mod tests {
             launch_line(
                 "/workspace/app",
                 DEFAULT_SESSION,
-                "/workspace/app/chain.yaml"
+                "/workspace/app/chain.yaml",
+                &identity::chain_log(DEFAULT_SESSION),
             ),
             "mkdir -p /workspace/app/.megaplan && if tmux has-session -t =megaplan-chain 2>/dev/null; \
              then echo 'megaplan-chain session already running'; else tmux new-session -d -s megaplan-chain \
@@ -124,7 +130,12 @@ mod tests {
                 .unwrap();
             String::from_utf8(out.stdout).unwrap()
         }
-        let line = launch_line("/work space/$(id)", "s'; rm -rf / #", "/x/`id`.yaml");
+        let line = launch_line(
+            "/work space/$(id)",
+            "s'; rm -rf / #",
+            "/x/`id`.yaml",
+            ".megaplan/cloud-chain-$(id).log",
+        );
         let printed = words(&line);
         assert!(
             printed.contains("[has-session][-t][=s'; rm -rf / #]"),
@@ -135,5 +146,9 @@ mod tests {
             "{printed}"
         );
         assert!(printed.contains("--spec '/x/`id`.yaml'"), "{printed}");
+        assert!(
+            printed.contains(">> '.megaplan/cloud-chain-$(id).log' 2>&1"),
+            "{printed}"
+        );
     }
 }

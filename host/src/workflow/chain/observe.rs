@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 
 use megaplan_cloud_shell::quote;
 
+use super::identity::chain_log;
 use super::{runtime_policy_path, state_path};
 use crate::config::python_repr;
 use crate::error::{CloudError, CloudResult};
@@ -103,8 +104,8 @@ pub fn read_steps(script: &mut Script, probe: &Probe<'_>) {
         )
         .step(
             "log",
-            "stat -c '%Y %s' \"$1/.megaplan/cloud-chain.log\" 2>/dev/null || echo unavailable",
-            &["\"$W\""],
+            "stat -c '%Y %s' \"$1/$2\" 2>/dev/null || echo unavailable",
+            &["\"$W\"", &quote(&chain_log(probe.session))],
         )
         .raw("if [ -n \"$P\" ]; then")
         .step(

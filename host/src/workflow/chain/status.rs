@@ -207,7 +207,7 @@ pub fn build(observation: &Observation, spec: &ChainSpec, local: &Local<'_>) -> 
         "sync": sync(&state),
         "plan_status": plan_status,
         "runner": runner,
-        "logs": logs(ws, &state, observation.log_stat),
+        "logs": logs(ws, &local.fallback().session.0, &state, observation.log_stat),
         "pr": pr(&state),
         "provider_consistency": consistency(local),
         "human_verification": human,
@@ -221,8 +221,9 @@ pub fn build(observation: &Observation, spec: &ChainSpec, local: &Local<'_>) -> 
     }
 }
 
-fn logs(ws: &str, state: &Value, stat: Option<(i64, i64)>) -> Value {
-    let path = posix_join(ws, ".megaplan/cloud-chain.log");
+/// The chain log is named after the session that launched it (the marker's).
+fn logs(ws: &str, launched_by: &str, state: &Value, stat: Option<(i64, i64)>) -> Value {
+    let path = posix_join(ws, &super::identity::chain_log(launched_by));
     let chain_log = match stat {
         Some((mtime, size)) => json!({"path": path, "mtime": mtime, "size": size}),
         None => json!({"path": path, "status": "unavailable"}),

@@ -29,11 +29,14 @@ pub struct Testbed {
     pub calls: usize,
     /// Behave like a provider whose `exec` does not pass stdin on.
     pub drops_stdin: bool,
+    /// What the stand-in `megaplan` prints (into the chain log, when it runs a chain).
+    pub megaplan_says: String,
 }
 
 impl Testbed {
     /// Stand-ins for `git` (clones by creating `.git`, answers rev-parse), `tmux` (a
-    /// session exists once started) and each of `commands`.
+    /// session exists once started, and runs its command), `megaplan` (prints one line)
+    /// and each of `commands`.
     pub fn new(commands: &[&str]) -> Self {
         let root = tempfile::tempdir().unwrap();
         let bin = root.path().join("bin");
@@ -41,11 +44,15 @@ impl Testbed {
         let git = format!(
             "{RECORDER}case \"$1\" in\n  clone) for last; do :; done; mkdir -p \"$last/.git\" ;;\n  -C) case \"$4\" in --abbrev-ref) echo main ;; *) echo 0123abcd ;; esac ;;\nesac\n"
         );
+        // new-session runs its command (in its -c directory) unless `dies` exists, in
+        // which case the session ends at once, as a chain that failed on start does.
         let tmux = format!(
-            "{RECORDER}case \"$1\" in\n  has-session) [ -e \"$TESTBED_ROOT/session\" ] ;;\n  new-session) touch \"$TESTBED_ROOT/session\" ;;\n  kill-session) rm -f \"$TESTBED_ROOT/session\" ;;\n  list-panes) [ -e \"$TESTBED_ROOT/session\" ] && echo 4242 ;;\nesac\n"
+            "{RECORDER}case \"$1\" in\n  has-session) [ -e \"$TESTBED_ROOT/session\" ] ;;\n  new-session) [ -e \"$TESTBED_ROOT/dies\" ] || touch \"$TESTBED_ROOT/session\"; (cd \"$6\" && sh -c \"$7\") ;;\n  kill-session) rm -f \"$TESTBED_ROOT/session\" ;;\n  list-panes) [ -e \"$TESTBED_ROOT/session\" ] && echo 4242 ;;\nesac\n"
         );
+        let megaplan = format!("{RECORDER}echo \"megaplan $1 $2: $TESTBED_SAYS\"\n");
         write_program(&bin.join("git"), &git);
         write_program(&bin.join("tmux"), &tmux);
+        write_program(&bin.join("megaplan"), &megaplan);
         for command in commands {
             write_program(&bin.join(command), RECORDER);
         }
@@ -53,6 +60,7 @@ impl Testbed {
             root,
             calls: 0,
             drops_stdin: false,
+            megaplan_says: "started".into(),
         }
     }
 
@@ -83,6 +91,7 @@ impl Testbed {
             .env("PATH", path)
             .env("TESTBED_LOG", self.path("log"))
             .env("TESTBED_ROOT", self.root.path())
+            .env("TESTBED_SAYS", &self.megaplan_says)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

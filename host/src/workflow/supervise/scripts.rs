@@ -6,6 +6,7 @@
 
 use megaplan_cloud_shell::{posix_join, quote};
 
+use crate::workflow::chain::identity::chain_log;
 use crate::workflow::chain::observe::{self, Probe};
 use crate::workflow::chain::{chain_command, state_path};
 use crate::workflow::script::Script;
@@ -59,7 +60,8 @@ pub fn observation(probe: &Probe<'_>) -> String {
     script.finish()
 }
 
-/// The reference's restart line, the session addressed exactly.
+/// The reference's restart line, the session addressed exactly, logging where the
+/// session's launch logs.
 pub fn restart_line(workspace: &str, session: &str, remote_spec: &str) -> String {
     format!(
         "mkdir -p {} && tmux kill-session -t {} 2>/dev/null; tmux new-session -d -s {} -c {} {}; echo {}",
@@ -67,7 +69,7 @@ pub fn restart_line(workspace: &str, session: &str, remote_spec: &str) -> String
         quote(&format!("={session}")),
         quote(session),
         quote(workspace),
-        quote(&chain_command(remote_spec, true)),
+        quote(&chain_command(remote_spec, true, &chain_log(session))),
         quote(&format!("restarted {session} session")),
     )
 }

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::workflow::chain::identity::{self, Identity, Placement};
 use crate::workflow::chain::testbed::{Testbed, hostile};
 use crate::workflow::fake::{FakeRunner, answer};
 
@@ -16,7 +17,7 @@ fn repo(workspace: &str, branch: &str, url: &str) -> Repo {
     }
 }
 
-fn uploads(ws: &str, ideas: &[(&str, &[u8])]) -> Vec<Upload> {
+pub(super) fn uploads(ws: &str, ideas: &[(&str, &[u8])]) -> Vec<Upload> {
     let mut out: Vec<Upload> = ideas
         .iter()
         .map(|(dest, content)| Upload {
@@ -31,34 +32,57 @@ fn uploads(ws: &str, ideas: &[(&str, &[u8])]) -> Vec<Upload> {
     out
 }
 
-struct Case {
-    repo: Repo,
-    uploads: Vec<Upload>,
-    session: String,
-    commands: Vec<String>,
+pub(super) struct Case {
+    pub repo: Repo,
+    pub uploads: Vec<Upload>,
+    pub commands: Vec<String>,
+    pub identity: Identity,
+    pub placement: Placement,
+    pub fresh: bool,
+    pub verify_secs: Option<u64>,
 }
 
 impl Case {
-    fn request(&self) -> LaunchRequest<'_> {
+    pub fn new(ws: &str, session: &str, uploads: Vec<Upload>) -> Self {
+        let root = posix_parent(ws);
+        Case {
+            repo: repo(ws, "main", "https://example.test/app.git"),
+            commands: vec!["codex".into(), "tmux".into()],
+            identity: Identity::new("chain", None, &["m1".to_string()]),
+            placement: Placement {
+                workspace: ws.to_string(),
+                session: session.to_string(),
+                remote_spec: uploads.last().unwrap().destination.clone(),
+                chain_log: identity::chain_log(session),
+                session_marker: identity::session_marker(&root, session),
+                derived: false,
+            },
+            uploads,
+            fresh: false,
+            verify_secs: None,
+        }
+    }
+
+    pub fn request(&self) -> LaunchRequest<'_> {
         LaunchRequest {
             repo: &self.repo,
             runtime_commands: &self.commands,
             uploads: &self.uploads,
-            session: &self.session,
-            remote_spec: &self.uploads.last().unwrap().destination,
+            claim: Claim {
+                identity: &self.identity,
+                placement: &self.placement,
+                started_at: "2026-12-02T00:00:00+00:00",
+            },
+            fresh: self.fresh,
+            verify_secs: self.verify_secs,
             preflight: &Value::Null,
         }
     }
 }
 
-fn case(bed: &Testbed, workspace: &str, ideas: &[(&str, &[u8])]) -> Case {
+pub(super) fn case(bed: &Testbed, workspace: &str, ideas: &[(&str, &[u8])]) -> Case {
     let ws = bed.path(workspace).display().to_string();
-    Case {
-        uploads: uploads(&ws, ideas),
-        repo: repo(&ws, "main", "https://example.test/app.git"),
-        session: "megaplan-chain".into(),
-        commands: vec!["codex".into(), "tmux".into()],
-    }
+    Case::new(&ws, "megaplan-chain", uploads(&ws, ideas))
 }
 
 #[test]
@@ -76,7 +100,10 @@ fn one_call_clones_checks_uploads_and_starts() {
         Launched {
             checked_out_branch: Some("main".into()),
             head: Some("0123abcd".into()),
-            tmux_status: "started"
+            tmux_status: "started",
+            stopped_previous: false,
+            state_reset: json!({"status": "absent"}),
+            verification: None,
         }
     );
     let ws = &case.repo.workspace;
@@ -91,9 +118,14 @@ fn one_call_clones_checks_uploads_and_starts() {
     );
     let calls = bed.recorded();
     let programs: Vec<&str> = calls.iter().map(|c| c[0].as_str()).collect();
-    assert_eq!(programs, ["git", "git", "git", "tmux", "tmux"]);
     assert_eq!(
-        calls[4][..7],
+        programs,
+        [
+            "git", "tmux", "tmux", "git", "git", "tmux", "tmux", "megaplan"
+        ]
+    );
+    assert_eq!(
+        calls[6][..7],
         [
             "tmux",
             "new-session",
@@ -153,19 +185,22 @@ fn step(name: &str, exit: i32, stdout: &str, stderr: &str) -> String {
     )
 }
 
+fn claimed() -> String {
+    step("session", 0, "alive=0 owner=none\n", "")
+}
+
+fn reset_absent() -> String {
+    step("reset", 0, "{\"status\": \"absent\"}\n", "")
+}
+
 fn scripted(steps: &[String]) -> FakeRunner {
     let report = format!(r#"{{"protocol":1,"steps":[{}]}}"#, steps.join(","));
     FakeRunner::answering(vec![answer(0, &report, "")])
 }
 
 fn fixed_case() -> Case {
-    let ws = "/workspace/app".to_string();
-    Case {
-        uploads: uploads(&ws, &[("ideas/m1.md", b"x")]),
-        repo: repo(&ws, "main", "https://example.test/app.git"),
-        session: "megaplan-chain".into(),
-        commands: vec!["codex".into(), "tmux".into()],
-    }
+    let ws = "/workspace/app";
+    Case::new(ws, "megaplan-chain", uploads(ws, &[("ideas/m1.md", b"x")]))
 }
 
 #[test]
@@ -211,6 +246,8 @@ fn no_head_is_null_and_the_launch_output_decides_the_status() {
         step("receive", 0, "1", ""),
         step("ensure_repo", 0, "", ""),
         step("deps", 0, " \n", ""),
+        claimed(),
+        reset_absent(),
         step("head", 128, "", ""),
         step("unpack", 0, "", ""),
         step("launch", 0, "megaplan-chain session already running\n", ""),
@@ -237,6 +274,8 @@ fn a_corrupted_upload_or_a_failed_launch_is_reported() {
         step("receive", 0, "1", ""),
         step("ensure_repo", 0, "", ""),
         step("deps", 0, "\n", ""),
+        claimed(),
+        reset_absent(),
         step("head", 0, "main\nabc\n", ""),
     ];
     steps.push(step("unpack", 1, "f0: FAILED\n", ""));
@@ -263,13 +302,8 @@ proptest! {
         let mut bed = Testbed::new(&["codex"]);
         let ws = format!("{}/{}", bed.path("w").display(), dir.replace('/', "_"));
         let destination = format!("ideas/{}", idea.replace('/', "_"));
-        let mut case = Case {
-            uploads: uploads(&ws, &[(&destination, &content)]),
-            repo: repo(&ws, &branch, "https://example.test/$(touch PWNED).git"),
-            session: session.clone(),
-            commands: vec!["codex".into(), "tmux".into()],
-        };
-        case.commands.dedup();
+        let mut case = Case::new(&ws, &session, uploads(&ws, &[(&destination, &content)]));
+        case.repo = repo(&ws, &branch, "https://example.test/$(touch PWNED).git");
         let launched = launch(&mut bed, &case.request()).unwrap().unwrap();
         prop_assert_eq!(launched.tmux_status, "started");
         prop_assert!(!bed.root.path().join("PWNED").exists());
@@ -288,8 +322,10 @@ proptest! {
         prop_assert_eq!(&start[6], &ws);
         let has = calls.iter().find(|c| c[1] == "has-session").unwrap();
         prop_assert_eq!(&has[3], &format!("={session}"));
+        let chain = calls.iter().find(|c| c[0] == "megaplan").unwrap();
+        prop_assert_eq!(&chain[..], &["megaplan", "chain", "start", "--spec", case.placement.remote_spec.as_str()][..]);
         for call in &calls {
-            prop_assert!(["git", "tmux"].contains(&call[0].as_str()), "{:?}", call);
+            prop_assert!(["git", "tmux", "megaplan"].contains(&call[0].as_str()), "{:?}", call);
         }
     }
 }
