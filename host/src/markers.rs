@@ -59,15 +59,43 @@ pub fn path(home: &CloudHome, cloud_yaml: &Path) -> PathBuf {
         .join("last_chain.json")
 }
 
-/// Writes the marker (pretty JSON and a newline), replacing any earlier one.
+/// This chain's own entry beside `last_chain.json`: one per session, so launching a
+/// second chain from the same cloud.yaml does not forget the first.
+/// `chains/<sha256(session)[:16]>.json`, whatever characters the session has.
+pub fn session_path(home: &CloudHome, cloud_yaml: &Path, session: &str) -> PathBuf {
+    let digest = Sha256::digest(session.as_bytes());
+    let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    home.markers_dir()
+        .join(key(cloud_yaml))
+        .join("chains")
+        .join(format!("{name}.json"))
+}
+
+/// Writes the marker (pretty JSON and a newline) as the last chain, replacing any
+/// earlier one, and as its session's entry.
 pub fn write(home: &CloudHome, cloud_yaml: &Path, marker: &Marker) -> CloudResult<()> {
     let text = crate::json::to_python_json(&marker.to_json());
+    let entry = session_path(home, cloud_yaml, &marker.chain_session);
+    crate::fs::atomic_write(&entry, text.as_bytes(), 0o644)?;
     crate::fs::atomic_write(&path(home, cloud_yaml), text.as_bytes(), 0o644)
+}
+
+/// The entry of the chain launched in `session`, if any.
+pub fn read_session(
+    home: &CloudHome,
+    cloud_yaml: &Path,
+    session: &str,
+) -> Option<Map<String, Value>> {
+    read_file(&session_path(home, cloud_yaml, session))
 }
 
 /// The marker's fields, or `None` when there is no readable JSON object.
 pub fn read(home: &CloudHome, cloud_yaml: &Path) -> Option<Map<String, Value>> {
-    let bytes = std::fs::read(path(home, cloud_yaml)).ok()?;
+    read_file(&path(home, cloud_yaml))
+}
+
+fn read_file(path: &Path) -> Option<Map<String, Value>> {
+    let bytes = std::fs::read(path).ok()?;
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(map) => Some(map),
         _ => None,
@@ -129,6 +157,29 @@ mod tests {
         );
         let read_back = read(&home, cloud_yaml).unwrap();
         assert_eq!(remote_spec(&read_back), Some("/workspace/app/chain.yaml"));
+    }
+
+    #[test]
+    fn every_session_keeps_its_own_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = CloudHome::at(dir.path());
+        let cloud_yaml = Path::new("/p/cloud.yaml");
+        let mut first = marker();
+        first.chain_session = "megaplan-chain-a-11111111".into();
+        let mut second = marker();
+        second.chain_session = "../../s p a c e".into();
+        second.remote_spec = "/workspace/b/app/chain.yaml".into();
+        write(&home, cloud_yaml, &first).unwrap();
+        write(&home, cloud_yaml, &second).unwrap();
+        let last = read(&home, cloud_yaml).unwrap();
+        assert_eq!(last["chain_session"], "../../s p a c e");
+        let a = read_session(&home, cloud_yaml, "megaplan-chain-a-11111111").unwrap();
+        assert_eq!(a["remote_spec"], "/workspace/app/chain.yaml");
+        let b = read_session(&home, cloud_yaml, "../../s p a c e").unwrap();
+        assert_eq!(b["remote_spec"], "/workspace/b/app/chain.yaml");
+        let entry = session_path(&home, cloud_yaml, "../../s p a c e");
+        assert!(entry.starts_with(dir.path().join("markers")), "{entry:?}");
+        assert!(read_session(&home, cloud_yaml, "other").is_none());
     }
 
     #[test]

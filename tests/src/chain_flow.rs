@@ -2,7 +2,8 @@
 //! `chain` launches a two-milestone chain on the runner (the image's stand-in core
 //! writes the chain state as core does), `status --chain` reports the first milestone,
 //! a second `chain` finds the session running, `status --chain` from another directory
-//! finds the marker through `--cloud-yaml`, and twenty ideas travel in one call.
+//! finds the marker through `--cloud-yaml`, and twenty ideas travel in one call (as a
+//! second, isolated chain: the first owns the shared session).
 
 use std::time::Duration;
 
@@ -56,7 +57,7 @@ impl Project {
         (out, calls)
     }
 
-    fn json_of(out: &std::process::Output, what: &str) -> Value {
+    pub(crate) fn json_of(out: &std::process::Output, what: &str) -> Value {
         assert!(
             out.status.success(),
             "{what} failed: {}\n{}",
@@ -116,6 +117,9 @@ impl Project {
             "{stderr}"
         );
 
+        self.twenty_ideas_in_one_call(transport);
+        // Relaunching the shared chain finds it running (and makes it the last chain
+        // again, for the supervisor's flow).
         let again = Self::json_of(&self.run(&["chain", "chain.yaml"]), "chain again");
         assert_eq!(again["tmux"]["status"], "already_running", "{again}");
 
@@ -131,7 +135,6 @@ impl Project {
         let payload = Self::json_of(&out, "status --chain elsewhere");
         assert_eq!(payload["summary"]["current_milestone"]["label"], "m1");
         assert_eq!(payload["resolved_context"]["source"]["session"], "marker");
-        self.twenty_ideas_in_one_call(transport);
     }
 
     /// Polls `status --chain` (one transport call each) until the stand-in core has
@@ -167,16 +170,18 @@ impl Project {
             spec.push_str(&format!("  - {{label: n{i}, idea: ideas/many-{i}.md}}\n"));
         }
         std::fs::write(self.path().join("many.yaml"), &spec).unwrap();
-        let (out, calls) = self.calls_of(transport, &["chain", "many.yaml"]);
+        // chain.yaml owns the shared session, so this chain gets its own.
+        let (out, calls) = self.calls_of(transport, &["chain", "many.yaml", "--isolated"]);
         let launched = Self::json_of(&out, "chain with 20 ideas");
         assert_eq!(calls, 1, "20 ideas still take one transport call");
         assert_eq!(launched["uploaded_idea_count"], 20);
+        let ws = launched["repo"]["workspace"].as_str().unwrap();
         let local = std::fs::read(self.path().join("ideas/many-7.md")).unwrap();
         let digest = crate::sha256_hex(&local);
-        let remote = self.ok(&["exec", "sha256sum /workspace/app/ideas/many-7.md"]);
+        let remote = self.ok(&["exec", &format!("sha256sum {ws}/ideas/many-7.md")]);
         assert!(remote.starts_with(&digest), "{remote} vs {digest}");
         // The explicit base_branch keeps the file's own bytes.
-        assert_eq!(self.ok(&["exec", "cat /workspace/app/chain.yaml"]), spec);
+        assert_eq!(self.ok(&["exec", &format!("cat {ws}/chain.yaml")]), spec);
     }
 }
 

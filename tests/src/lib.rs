@@ -5,6 +5,7 @@
 
 pub mod chain_flow;
 pub mod e2e;
+pub mod isolation_flow;
 pub mod process;
 pub mod supervise_flow;
 

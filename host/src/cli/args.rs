@@ -120,6 +120,12 @@ pub enum Action {
         /// Remote chain spec path (overrides the marker and cloud.yaml)
         #[arg(long)]
         remote_spec: Option<String>,
+        /// With --chain: the chain launched in this tmux session
+        #[arg(long, requires = "chain", value_name = "SESSION")]
+        session: Option<String>,
+        /// With --chain: every chain on the runner, with its milestone, status and liveness
+        #[arg(long, requires = "chain", conflicts_with_all = ["session", "remote_spec"])]
+        all: bool,
         /// Plan name passed to megaplan status
         #[arg(long)]
         plan: Option<String>,

@@ -65,16 +65,29 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
         }
         Action::Status {
             chain: true,
+            all,
             remote_spec,
+            session,
             ..
-        } => match ops::chain_status(ctx, remote_spec.as_deref())? {
-            Some(status) => {
-                let text = ctx.redactor().redact(&status.text).into_owned();
-                ctx.console.err(text.as_bytes());
-                print(ctx, &status.payload)
+        } => {
+            let remote_spec = remote_spec.as_deref();
+            let pick = match session.as_deref() {
+                _ if all => ops::ChainPick::All,
+                Some(session) => ops::ChainPick::Session {
+                    session,
+                    remote_spec,
+                },
+                None => ops::ChainPick::Last { remote_spec },
+            };
+            match ops::chain_status(ctx, &pick)? {
+                Some(status) => {
+                    let text = ctx.redactor().redact(&status.text).into_owned();
+                    ctx.console.err(text.as_bytes());
+                    print(ctx, &status.payload)
+                }
+                None => Ok(ExitCode::SUCCESS),
             }
-            None => Ok(ExitCode::SUCCESS),
-        },
+        }
         Action::Status { plan, .. } => match ops::status(ctx, plan.as_deref())? {
             Some(payload) => print(ctx, &Value::Object(payload)),
             None => Ok(ExitCode::SUCCESS),

@@ -17,7 +17,7 @@ use crate::workflow::chain::claim::Claim;
 use crate::workflow::chain::identity::{self, Configured, Identity, Placement};
 use crate::workflow::chain::launch::{self, LaunchRequest, Upload};
 use crate::workflow::chain::status::{self, ChainStatus};
-use crate::workflow::chain::{DEFAULT_SESSION, ideas, observe, payload, preflight};
+use crate::workflow::chain::{DEFAULT_SESSION, ideas, listing, observe, payload, preflight};
 
 pub struct ChainRequest<'a> {
     pub spec: &'a str,
@@ -282,22 +282,57 @@ pub fn provider_identity(spec: &CloudSpec) -> String {
     }
 }
 
+/// Which chain `status --chain` reports.
+pub enum ChainPick<'a> {
+    /// The flag's spec, else the last chain launched from this cloud.yaml.
+    Last { remote_spec: Option<&'a str> },
+    /// The chain launched in this session (`--session`).
+    Session {
+        session: &'a str,
+        remote_spec: Option<&'a str>,
+    },
+    /// Every chain on the runner (`--all`).
+    All,
+}
+
 /// `status --chain`: the remote chain's state from one remote call; `None` on a dry
 /// run.
-pub fn chain_status(
-    ctx: &mut Context,
-    remote_spec: Option<&str>,
-) -> CloudResult<Option<ChainStatus>> {
+pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Option<ChainStatus>> {
     let spec = ctx.load_spec()?;
-    let marker = markers::read(&ctx.home, &ctx.cloud_yaml_path());
-    let remote_spec = find_remote_spec(remote_spec, marker.as_ref(), &spec)?;
+    let (marker, flag, session) = match pick {
+        ChainPick::All => return chain_list(ctx, &spec),
+        ChainPick::Last { remote_spec } => (
+            markers::read(&ctx.home, &ctx.cloud_yaml_path()),
+            *remote_spec,
+            None,
+        ),
+        ChainPick::Session {
+            session,
+            remote_spec,
+        } => (
+            markers::read_session(&ctx.home, &ctx.cloud_yaml_path(), session),
+            *remote_spec,
+            Some(*session),
+        ),
+    };
+    let remote_spec = match (session, &marker, flag) {
+        (Some(session), None, None) => {
+            return Err(CloudError::new(
+                "missing_remote_spec",
+                format!(
+                    "no chain launched from this cloud.yaml runs in session {session}; pass --remote-spec <path>, or list the runner's chains with status --chain --all"
+                ),
+            ));
+        }
+        _ => find_remote_spec(flag, marker.as_ref(), &spec)?,
+    };
     let identity = provider_identity(&spec);
     let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
     let fallback = local.fallback();
     let probe = observe::Probe {
         remote_spec: &remote_spec,
         workspace: &fallback.workspace.0,
-        session: &fallback.session.0,
+        session: session.unwrap_or(&fallback.session.0),
     };
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
     let Some(observation) = observe::observe(&mut session, &probe)? else {
@@ -306,6 +341,19 @@ pub fn chain_status(
     let name = remote_spec.rsplit('/').next().unwrap_or("chain.yaml");
     let chain = ChainSpec::parse(&observation.spec_text, name)?;
     Ok(Some(status::build(&observation, &chain, &local)))
+}
+
+/// `status --chain --all`: every chain on the runner (from its session markers, in the
+/// directory that holds the workspaces) in one remote call; `None` on a dry run.
+fn chain_list(ctx: &mut Context, spec: &CloudSpec) -> CloudResult<Option<ChainStatus>> {
+    let root = megaplan_cloud_shell::posix_parent(spec.repo.workspace.trim_end_matches('/'));
+    let mut session = ctx.open_session(spec, SessionRequest::plain())?;
+    Ok(
+        listing::list(&mut session, &root)?.map(|payload| ChainStatus {
+            text: listing::summary(&payload),
+            payload,
+        }),
+    )
 }
 
 /// What this machine knows of a chain for `status --chain` and the supervisor.

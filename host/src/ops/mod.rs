@@ -12,7 +12,7 @@ mod session;
 mod setup;
 mod supervise;
 
-pub use chain::{ChainRequest, chain, chain_status};
+pub use chain::{ChainPick, ChainRequest, chain, chain_status};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};

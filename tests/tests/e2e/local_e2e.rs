@@ -106,6 +106,7 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     project.plan_workflows_run_megaplan();
     project.chain_flow("docker");
     project.supervise_flow("docker");
+    project.isolation_flow("docker");
 
     // A remote failure is provider_failed with the remote stderr.
     let out = project.run(&["exec", "echo broken >&2; exit 3"]);

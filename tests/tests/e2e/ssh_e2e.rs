@@ -83,6 +83,7 @@ fn the_whole_lifecycle_through_a_real_sshd() {
     project.stdin_passes_through();
     project.plan_workflows_run_megaplan();
     project.chain_flow("ssh");
+    project.isolation_flow("ssh");
 
     project.upload_and_read_back();
 

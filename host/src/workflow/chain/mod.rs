@@ -10,6 +10,7 @@ mod documented;
 pub mod ideas;
 pub mod identity;
 pub mod launch;
+pub mod listing;
 pub mod observe;
 pub mod payload;
 pub mod preflight;
