@@ -169,6 +169,9 @@ pub enum Action {
         /// Do not ask for confirmation
         #[arg(long)]
         yes: bool,
+        /// Also delete the persistent workspace (every repository, plan and login in it)
+        #[arg(long)]
+        purge_workspace: bool,
     },
     /// Print the JSON Schema of cloud.yaml (for editor completion)
     Schema,

@@ -107,9 +107,14 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
         Action::Logs { no_follow } => done(ops::logs(ctx, !no_follow)),
         Action::Attach { session } => done(ops::attach(ctx, session)),
         Action::Down => done(ops::down(ctx)),
-        Action::Destroy { yes } => {
+        Action::Destroy {
+            yes,
+            purge_workspace,
+        } => {
             let console = ctx.console.clone();
-            let destroyed = ops::destroy(ctx, yes, &mut |prompt| console.confirm(prompt))?;
+            let destroyed = ops::destroy(ctx, yes, purge_workspace, &mut |prompt| {
+                console.confirm(prompt)
+            })?;
             Ok(exit_code(destroyed))
         }
         Action::Provider(action) => provider(ctx, action),

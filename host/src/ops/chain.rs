@@ -329,10 +329,12 @@ pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Opti
     let identity = provider_identity(&spec);
     let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
     let fallback = local.fallback();
+    let chain_log = local.chain_log();
     let probe = observe::Probe {
         remote_spec: &remote_spec,
         workspace: &fallback.workspace.0,
         session: session.unwrap_or(&fallback.session.0),
+        chain_log: &chain_log,
     };
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
     let Some(observation) = observe::observe(&mut session, &probe)? else {

@@ -3,7 +3,7 @@
 use super::context::{Context, Mount, SessionRequest};
 use super::session::Session;
 use crate::config::CloudSpec;
-use crate::error::{CloudError, CloudResult};
+use crate::error::CloudResult;
 
 /// Renders the deploy directory, then runs one provider operation with it mounted.
 /// A temporary directory (railway) is removed when the operation ends.
@@ -61,35 +61,4 @@ pub fn attach(ctx: &mut Context, named: Option<String>) -> CloudResult<()> {
 /// `down`: stops the runner, keeping its volume.
 pub fn down(ctx: &mut Context) -> CloudResult<()> {
     session(ctx, None)?.down()
-}
-
-/// `destroy`: asks `confirm` (unless `yes`), then tears the deployment down and removes
-/// the persistent deploy directory. Declining is `Ok(false)`, with no provider call.
-pub fn destroy(
-    ctx: &mut Context,
-    yes: bool,
-    confirm: &mut dyn FnMut(&str) -> bool,
-) -> CloudResult<bool> {
-    let spec = ctx.load_spec()?;
-    if !yes {
-        let volume = spec.resources.volume.as_deref().unwrap_or("<no volume>");
-        if !confirm(&format!(
-            "Destroy cloud deployment and delete volume '{volume}'? [y/N]: "
-        )) {
-            return Ok(false);
-        }
-    }
-    ctx.open_session(&spec, SessionRequest::plain())?
-        .destroy()?;
-    if let Some(dir) = crate::deploy_dir::persistent_dir(&spec, &ctx.home)?
-        && dir.exists()
-    {
-        std::fs::remove_dir_all(&dir).map_err(|e| {
-            CloudError::new(
-                "io_error",
-                format!("cannot remove the deploy directory {}: {e}", dir.display()),
-            )
-        })?;
-    }
-    Ok(true)
 }

@@ -11,11 +11,12 @@ mod providers;
 mod session;
 mod setup;
 mod supervise;
+mod teardown;
 
 pub use chain::{ChainPick, ChainRequest, chain, chain_status};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
-pub use lifecycle::{attach, build, deploy, destroy, down, exec, logs};
+pub use lifecycle::{attach, build, deploy, down, exec, logs};
 pub use plan::{BootstrapOptions, RepoOverrides, bootstrap, resume, status};
 pub use providers::{
     InstallRequest, inspect as provider_inspect, install as provider_install, list as provider_list,
@@ -23,3 +24,4 @@ pub use providers::{
 pub use session::{Session, op_context};
 pub use setup::{CLOUD_YAML_TEMPLATE, init, schema};
 pub use supervise::supervise;
+pub use teardown::{Persistence, destroy};

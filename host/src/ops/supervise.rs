@@ -75,6 +75,7 @@ pub fn supervise(
     let identity = provider_identity(&spec);
     let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
     let fallback = local.fallback();
+    let chain_log = local.chain_log();
     // The runner's lock says who holds it and for how long it counts.
     let remote_holder = format!("{holder} ttl={}", settings.lock_ttl_secs);
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
@@ -84,6 +85,7 @@ pub fn supervise(
             remote_spec: &remote_spec,
             workspace: &fallback.workspace.0,
             session: &fallback.session.0,
+            chain_log: &chain_log,
         },
         local,
         remote_exec,

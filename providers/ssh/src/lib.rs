@@ -30,8 +30,15 @@ struct Config {
     remote_dir: String,
     container: String,
     #[serde(default)]
+    workspace_dir: Option<String>,
+    #[serde(default)]
+    cache_dir: Option<String>,
+    #[serde(default)]
     options: BTreeMap<String, String>,
 }
+
+/// Where the caches live in the runner, and their directories under `cache_dir`.
+const CACHES: &[(&str, &str)] = &[("pip", "/root/.cache/pip"), ("npm", "/root/.npm")];
 
 impl Config {
     fn target(&self) -> String {
@@ -114,6 +121,35 @@ impl Config {
     fn env_file(&self) -> String {
         format!("{}/.env", self.remote_dir)
     }
+
+    /// The host directories `deploy` creates and `docker run -v` mounts: the workspace
+    /// at the parent of `repo.workspace`, each cache at its tool's path.
+    fn mounts(&self, workspace: &str) -> Vec<(String, String)> {
+        let mut mounts = Vec::new();
+        if let Some(dir) = &self.workspace_dir {
+            mounts.push((dir.clone(), posix_parent(workspace.trim_end_matches('/'))));
+        }
+        if let Some(dir) = &self.cache_dir {
+            for (name, target) in CACHES {
+                mounts.push((posix_join(dir, name), target.to_string()));
+            }
+        }
+        mounts
+    }
+}
+
+/// `mkdir -p -- <dirs> && ` and ` -v <dir>:<target>…` for the mounts (empty without).
+fn mount_words(mounts: &[(String, String)]) -> (String, String) {
+    if mounts.is_empty() {
+        return (String::new(), String::new());
+    }
+    let dirs: Vec<&str> = mounts.iter().map(|(dir, _)| dir.as_str()).collect();
+    let create = format!("mkdir -p -- {} && ", quote_join(dirs));
+    let flags: String = mounts
+        .iter()
+        .map(|(dir, target)| format!(" -v {}", quote(&format!("{dir}:{target}"))))
+        .collect();
+    (create, flags)
 }
 
 fn config(ctx: &Context) -> Result<Config, ProviderError> {
@@ -195,7 +231,8 @@ impl ProviderImpl for Ssh {
     }
 
     /// Writes the remote `.env` from stdin (mode 0600; values never in argv) and
-    /// (re)starts the container.
+    /// (re)starts the container, with the persistent workspace and caches mounted when
+    /// configured (created first).
     fn deploy(ctx: Context) -> Result<(), ProviderError> {
         let c = config(&ctx)?;
         let mut entries = vec![EnvEntry::Literal(("PORT".into(), ctx.port.to_string()))];
@@ -208,8 +245,9 @@ impl ProviderImpl for Ssh {
         let container = quote(&c.container);
         c.run_ok(c.remote(&format!("docker rm -f {container} >/dev/null 2>&1 || true")))?;
         let port = ctx.port;
+        let (create, volumes) = mount_words(&c.mounts(&ctx.workspace));
         c.run_ok(c.remote(&format!(
-            "docker run -d --name {container} --restart unless-stopped --env-file {env_file} -p {port}:{port} {container}"
+            "{create}docker run -d --name {container} --restart unless-stopped --env-file {env_file} -p {port}:{port}{volumes} {container}"
         )))
         .map(drop)
     }
@@ -277,6 +315,8 @@ impl ProviderImpl for Ssh {
             .map(drop)
     }
 
+    /// Removes the container and the remote directory; the persistent workspace and
+    /// caches stay (the host purges the workspace first when asked to).
     fn destroy(ctx: Context) -> Result<(), ProviderError> {
         let c = config(&ctx)?;
         c.run_ok(c.remote(&format!(

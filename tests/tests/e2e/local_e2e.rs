@@ -107,6 +107,7 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     project.chain_flow("docker");
     project.supervise_flow("docker");
     project.isolation_flow("docker");
+    project.workspace_survives_redeploys();
 
     // A remote failure is provider_failed with the remote stderr.
     let out = project.run(&["exec", "echo broken >&2; exit 3"]);
@@ -141,7 +142,32 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     let accepted = destroy_answering(project, "y\n");
     assert_eq!(accepted.status.code(), Some(0), "{accepted:?}");
     assert_eq!(local.container(), "", "destroy removed the container");
-    assert!(!deploy_dir.exists(), "destroy removed the deploy dir");
+    // The bind-mounted workdir is the persistent workspace: destroy keeps only it.
+    let left: Vec<_> = std::fs::read_dir(&deploy_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["workspace"],
+        "destroy removed the rest of the deploy dir"
+    );
+    assert!(
+        String::from_utf8_lossy(&accepted.stderr).contains("is kept; destroy --purge-workspace"),
+        "{accepted:?}"
+    );
+    // A new container finds the old workspace.
+    project.ok(&["deploy"]);
+    project.wait_for_agent();
+    assert_eq!(
+        project.ok(&["exec", "cat /workspace/app/kept.txt"]),
+        "kept\n"
+    );
+    project.ok(&["destroy", "--yes", "--purge-workspace"]);
+    assert!(
+        !deploy_dir.exists(),
+        "--purge-workspace removed the workspace too"
+    );
     assert_eq!(
         megaplan_cloud_tests::chain_flow::markers_in(&project.home()).len(),
         1,

@@ -21,6 +21,11 @@ struct Remote {
 
 impl Remote {
     fn new(extra_env: &[(&str, &str)]) -> Self {
+        Self::with_ssh_fields(extra_env, "")
+    }
+
+    /// `fields`: more lines of the `ssh:` block (each `  name: value\n`).
+    fn with_ssh_fields(extra_env: &[(&str, &str)], fields: &str) -> Self {
         require_test_image();
         let sshd = Sshd::start();
         let container = unique("mpc-ssh-e2e");
@@ -30,7 +35,7 @@ impl Remote {
              image: {{base: '{TEST_IMAGE}', dockerfile: Dockerfile.test}}\n\
              ssh:\n  host: 127.0.0.1\n  user: root\n  port: {ssh_port}\n  identity_file: '{key}'\n\
              \x20 remote_dir: '{remote}'\n  container: {container}\n\
-             \x20 options: {{UserKnownHostsFile: '{known}'}}\n",
+             \x20 options: {{UserKnownHostsFile: '{known}'}}\n{fields}",
             port = free_port(),
             ssh_port = sshd.port,
             key = sshd.path("client_key").display(),
@@ -168,5 +173,62 @@ fn a_connection_failure_names_the_host() {
     assert!(
         message.starts_with(&format!("ssh to root@127.0.0.1 (port {port}) failed: ")),
         "{message}"
+    );
+}
+
+#[test]
+fn a_persistent_workspace_survives_redeploys_and_destroy() {
+    let host = tempfile::tempdir().unwrap();
+    let workspace = host.path().join("workspace");
+    let cache = host.path().join("cache");
+    let fields = format!(
+        "  workspace_dir: '{}'\n  cache_dir: '{}'\n",
+        workspace.display(),
+        cache.display()
+    );
+    let remote = Remote::with_ssh_fields(&[], &fields);
+    let project = &remote.project;
+    project.ok(&["build"]);
+    project.ok(&["deploy"]);
+    project.wait_for_agent();
+    let first = docker_ok(&["inspect", "-f", "{{.Id}}", &remote.container]);
+    project.workspace_survives_redeploys();
+    let last = docker_ok(&["inspect", "-f", "{{.Id}}", &remote.container]);
+    assert_ne!(first, last, "each ssh deploy starts a new container");
+    // The workspace is the host directory; the caches are mounted where pip and npm look.
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("app/kept.txt")).unwrap(),
+        "kept\n"
+    );
+    project.ok(&["exec", "touch /root/.cache/pip/probe /root/.npm/probe"]);
+    assert!(cache.join("pip/probe").exists() && cache.join("npm/probe").exists());
+
+    let out = project.run(&["destroy", "--yes"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("is kept; destroy --purge-workspace deletes it"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        workspace.join("app/kept.txt").exists(),
+        "destroy keeps the workspace"
+    );
+
+    // Purging goes through the runner, so it is running again first.
+    project.ok(&["build"]);
+    project.ok(&["deploy"]);
+    project.wait_for_agent();
+    project.ok(&["destroy", "--yes", "--purge-workspace"]);
+    assert!(workspace.exists(), "the directory itself stays");
+    assert_eq!(
+        std::fs::read_dir(&workspace).unwrap().count(),
+        0,
+        "and is empty"
     );
 }

@@ -18,6 +18,11 @@ pub struct Ssh {
     pub identity_file: Option<String>,
     pub remote_dir: String,
     pub container: String,
+    /// The host directory mounted at the parent of `repo.workspace`, so repositories,
+    /// plan state and logins survive a redeploy (the later upstream's field).
+    pub workspace_dir: Option<String>,
+    /// The host directory holding pip's and npm's caches.
+    pub cache_dir: Option<String>,
     /// OpenSSH `-o` options, in file order (an addition).
     pub options: Vec<(String, String)>,
 }
@@ -55,6 +60,18 @@ pub const FIELDS: &[Field] = &[
         "Remote container name and image tag.",
     ),
     added(
+        "ssh.workspace_dir",
+        Kind::AbsolutePath,
+        None,
+        "Directory on the Docker host mounted at the parent of `repo.workspace`: the repositories, plan state and logins survive every redeploy. `deploy` creates it; `destroy` keeps it unless `--purge-workspace`.",
+    ),
+    added(
+        "ssh.cache_dir",
+        Kind::AbsolutePath,
+        None,
+        "Directory on the Docker host holding pip's and npm's caches (`pip/` at /root/.cache/pip, `npm/` at /root/.npm).",
+    ),
+    added(
         "ssh.options",
         Kind::StringMap,
         Some(JsonText("{}")),
@@ -85,8 +102,11 @@ pub(in crate::config) fn read(
         identity_file: r.optional_text(map, "ssh.identity_file")?,
         remote_dir: r.absolute(map, "ssh.remote_dir")?,
         container: r.text(map, "ssh.container")?,
+        workspace_dir: optional_absolute(r, map, "ssh.workspace_dir")?,
+        cache_dir: optional_absolute(r, map, "ssh.cache_dir")?,
         options: r.string_map(get(map, "options"), "ssh.options")?,
     };
+    separate_from_workspace(r, &ssh)?;
     let words = [
         ("ssh.host", Some(&ssh.host)),
         ("ssh.user", ssh.user.as_ref()),
@@ -99,6 +119,44 @@ pub(in crate::config) fn read(
         }
     }
     Ok(Some(ssh))
+}
+
+fn optional_absolute(
+    r: &Reader<'_>,
+    map: Option<&Mapping>,
+    path: &str,
+) -> CloudResult<Option<String>> {
+    let value = r.optional_text(map, path)?;
+    if let Some(value) = &value
+        && let Some(message) = super::super::reader::absolute_path_problem(path, value)
+    {
+        return Err(r.error(path, message));
+    }
+    Ok(value)
+}
+
+/// `remote_dir` is synced over (and `scp` replaces it, `destroy` deletes it), so it
+/// may not be the workspace or hold it, nor sit inside it.
+fn separate_from_workspace(r: &Reader<'_>, ssh: &Ssh) -> CloudResult<()> {
+    let Some(workspace) = &ssh.workspace_dir else {
+        return Ok(());
+    };
+    let inside = |dir: &str, outer: &str| {
+        let outer = outer.trim_end_matches('/');
+        let dir = dir.trim_end_matches('/');
+        dir == outer || outer.is_empty() || dir.starts_with(&format!("{outer}/"))
+    };
+    if inside(&ssh.remote_dir, workspace) || inside(workspace, &ssh.remote_dir) {
+        return Err(r.error(
+            "ssh.remote_dir",
+            format!(
+                "`ssh.remote_dir` must be outside `ssh.workspace_dir` and must not contain it (each deploy replaces the remote directory); got {} and {}",
+                python_repr(&ssh.remote_dir),
+                python_repr(workspace)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A value that ends up as a word of an ssh, scp or rsync command line: one that starts
@@ -130,6 +188,8 @@ impl Ssh {
             "identity_file": self.identity_file,
             "remote_dir": self.remote_dir,
             "container": self.container,
+            "workspace_dir": self.workspace_dir,
+            "cache_dir": self.cache_dir,
             "options": options,
         })
     }

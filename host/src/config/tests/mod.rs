@@ -3,6 +3,7 @@
 
 use super::*;
 
+mod durable;
 mod messages;
 
 pub(super) fn parse(text: &str) -> CloudResult<Loaded> {
@@ -84,6 +85,8 @@ fn provider_blocks_get_their_defaults() {
             identity_file: None,
             remote_dir: "/tmp/megaplan-cloud".into(),
             container: "megaplan-cloud-agent".into(),
+            workspace_dir: None,
+            cache_dir: None,
             options: vec![],
         })
     );

@@ -66,6 +66,7 @@ fn status_script() -> String {
         remote_spec: "/workspace/app/chain.yaml",
         workspace: "/workspace/app",
         session: super::DEFAULT_SESSION,
+        chain_log: identity::REFERENCE_LOG,
     })
 }
 

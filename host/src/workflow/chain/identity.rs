@@ -97,14 +97,13 @@ pub struct Placement {
     pub derived: bool,
 }
 
-/// The log a session writes: the reference's one name for its default session, one per
-/// session otherwise.
+/// The reference's chain log, relative to the workspace.
+pub const REFERENCE_LOG: &str = ".megaplan/cloud-chain.log";
+
+/// The log of a derived session (the later upstream's per-session name); every other
+/// session keeps the reference's [`REFERENCE_LOG`].
 pub fn chain_log(session: &str) -> String {
-    if session == super::DEFAULT_SESSION {
-        ".megaplan/cloud-chain.log".to_string()
-    } else {
-        format!(".megaplan/cloud-chain-{}.log", file_stem(session))
-    }
+    format!(".megaplan/cloud-chain-{}.log", file_stem(session))
 }
 
 /// Session markers live in the directory that holds the workspaces (the configured
@@ -161,10 +160,15 @@ pub fn place(configured: &Configured<'_>, identity: Option<&Identity>) -> Placem
         Some(id) => format!("megaplan-chain-{}", id.name()),
         None => configured.session.to_string(),
     };
+    let chain_log = if session == configured.session {
+        REFERENCE_LOG.to_string()
+    } else {
+        chain_log(&session)
+    };
     let derived = workspace != configured.workspace || session != configured.session;
     Placement {
         remote_spec: posix_join(&workspace, "chain.yaml"),
-        chain_log: chain_log(&session),
+        chain_log,
         session_marker: session_marker(&root, &session),
         workspace,
         session,

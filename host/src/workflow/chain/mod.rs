@@ -107,7 +107,7 @@ mod tests {
                 "/workspace/app",
                 DEFAULT_SESSION,
                 "/workspace/app/chain.yaml",
-                &identity::chain_log(DEFAULT_SESSION),
+                identity::REFERENCE_LOG,
             ),
             "mkdir -p /workspace/app/.megaplan && if tmux has-session -t =megaplan-chain 2>/dev/null; \
              then echo 'megaplan-chain session already running'; else tmux new-session -d -s megaplan-chain \

@@ -9,7 +9,6 @@ use serde_json::{Map, Value, json};
 
 use megaplan_cloud_shell::quote;
 
-use super::identity::chain_log;
 use super::{runtime_policy_path, state_path};
 use crate::config::python_repr;
 use crate::error::{CloudError, CloudResult};
@@ -41,6 +40,8 @@ pub struct Probe<'a> {
     pub remote_spec: &'a str,
     pub workspace: &'a str,
     pub session: &'a str,
+    /// The chain log: relative to the workspace, or absolute.
+    pub chain_log: &'a str,
 }
 
 /// The raw facts, each already in the shape the payload shows.
@@ -104,8 +105,8 @@ pub fn read_steps(script: &mut Script, probe: &Probe<'_>) {
         )
         .step(
             "log",
-            "stat -c '%Y %s' \"$1/$2\" 2>/dev/null || echo unavailable",
-            &["\"$W\"", &quote(&chain_log(probe.session))],
+            "case \"$2\" in /*) p=$2 ;; *) p=$1/$2 ;; esac; stat -c '%Y %s' \"$p\" 2>/dev/null || echo unavailable",
+            &["\"$W\"", &quote(probe.chain_log)],
         )
         .raw("if [ -n \"$P\" ]; then")
         .step(

@@ -31,6 +31,18 @@ impl Local<'_> {
     pub fn fallback(&self) -> Context {
         resolve(&chain_state(&Map::new()), self)
     }
+
+    /// The log the launch chose (the marker's provenance says; absolute), else the
+    /// reference's, relative to the workspace.
+    pub fn chain_log(&self) -> String {
+        self.marker
+            .and_then(|marker| marker.get("provenance"))
+            .and_then(|provenance| provenance.pointer("/log/chain_log"))
+            .and_then(Value::as_str)
+            .filter(|path| path.starts_with('/'))
+            .unwrap_or(super::identity::REFERENCE_LOG)
+            .to_string()
+    }
 }
 
 fn non_blank(value: Option<&Value>) -> Option<String> {
@@ -207,7 +219,7 @@ pub fn build(observation: &Observation, spec: &ChainSpec, local: &Local<'_>) -> 
         "sync": sync(&state),
         "plan_status": plan_status,
         "runner": runner,
-        "logs": logs(ws, &local.fallback().session.0, &state, observation.log_stat),
+        "logs": logs(ws, &local.chain_log(), &state, observation.log_stat),
         "pr": pr(&state),
         "provider_consistency": consistency(local),
         "human_verification": human,
@@ -221,9 +233,12 @@ pub fn build(observation: &Observation, spec: &ChainSpec, local: &Local<'_>) -> 
     }
 }
 
-/// The chain log is named after the session that launched it (the marker's).
-fn logs(ws: &str, launched_by: &str, state: &Value, stat: Option<(i64, i64)>) -> Value {
-    let path = posix_join(ws, &super::identity::chain_log(launched_by));
+fn logs(ws: &str, chain_log: &str, state: &Value, stat: Option<(i64, i64)>) -> Value {
+    let path = if chain_log.starts_with('/') {
+        chain_log.to_string()
+    } else {
+        posix_join(ws, chain_log)
+    };
     let chain_log = match stat {
         Some((mtime, size)) => json!({"path": path, "mtime": mtime, "size": size}),
         None => json!({"path": path, "status": "unavailable"}),

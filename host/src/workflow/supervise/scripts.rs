@@ -6,7 +6,6 @@
 
 use megaplan_cloud_shell::{posix_join, quote};
 
-use crate::workflow::chain::identity::chain_log;
 use crate::workflow::chain::observe::{self, Probe};
 use crate::workflow::chain::{chain_command, state_path};
 use crate::workflow::script::Script;
@@ -62,14 +61,14 @@ pub fn observation(probe: &Probe<'_>) -> String {
 
 /// The reference's restart line, the session addressed exactly, logging where the
 /// session's launch logs.
-pub fn restart_line(workspace: &str, session: &str, remote_spec: &str) -> String {
+pub fn restart_line(workspace: &str, session: &str, remote_spec: &str, log: &str) -> String {
     format!(
         "mkdir -p {} && tmux kill-session -t {} 2>/dev/null; tmux new-session -d -s {} -c {} {}; echo {}",
         quote(&posix_join(workspace, ".megaplan")),
         quote(&format!("={session}")),
         quote(session),
         quote(workspace),
-        quote(&chain_command(remote_spec, true, &chain_log(session))),
+        quote(&chain_command(remote_spec, true, log)),
         quote(&format!("restarted {session} session")),
     )
 }
@@ -79,6 +78,8 @@ pub struct Act<'a> {
     pub workspace: &'a str,
     pub session: &'a str,
     pub remote_spec: &'a str,
+    /// Where the restarted chain logs (the launch's choice).
+    pub chain_log: &'a str,
     pub fingerprint: &'a str,
     /// Written into the lock: who holds it and since when.
     pub holder: &'a str,
@@ -126,7 +127,7 @@ pub fn action(act: &Act<'_>) -> String {
         )
         .step(
             "restart",
-            &restart_line(act.workspace, act.session, act.remote_spec),
+            &restart_line(act.workspace, act.session, act.remote_spec, act.chain_log),
             &[],
         );
     script.finish()

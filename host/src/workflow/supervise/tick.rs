@@ -226,6 +226,7 @@ fn act(
         workspace,
         session,
         remote_spec: t.probe.remote_spec,
+        chain_log: t.probe.chain_log,
         fingerprint: &fingerprint,
         holder: t.holder,
         lock_ttl_secs: t.lock_ttl_secs,

@@ -10,6 +10,7 @@ fn probe<'a>(spec: &'a str, ws: &'a str) -> Probe<'a> {
         remote_spec: spec,
         workspace: ws,
         session: "megaplan-chain",
+        chain_log: crate::workflow::chain::identity::REFERENCE_LOG,
     }
 }
 

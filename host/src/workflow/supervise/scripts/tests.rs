@@ -41,6 +41,7 @@ impl Bed {
             workspace: &ws,
             session: "megaplan-chain",
             remote_spec: &spec,
+            chain_log: ".megaplan/cloud-chain.log",
             fingerprint,
             holder: "host=h pid=1",
             lock_ttl_secs: ttl,
@@ -161,12 +162,12 @@ proptest! {
     #[test]
     fn no_supervisor_script_can_hold_a_destructive_command(
         ws in "/[a-z $'\"`;-]{1,20}", session in "[a-z $'\"`;-]{1,12}", spec in "/[a-z $'\"`-]{1,20}",
-        fingerprint in "[0-9a-f]{64}",
+        fingerprint in "[0-9a-f]{64}", log in "[a-z $'\"`;./-]{1,20}",
     ) {
-        let probe = Probe { remote_spec: &spec, workspace: &ws, session: &session };
+        let probe = Probe { remote_spec: &spec, workspace: &ws, session: &session, chain_log: &log };
         prop_assert_eq!(forbidden(&observation(&probe)), None);
         let act = Act {
-            workspace: &ws, session: &session, remote_spec: &spec, fingerprint: &fingerprint,
+            workspace: &ws, session: &session, remote_spec: &spec, chain_log: &log, fingerprint: &fingerprint,
             holder: "h", lock_ttl_secs: 60,
         };
         prop_assert_eq!(forbidden(&action(&act)), None);

@@ -35,6 +35,7 @@ fn run(runner: &mut dyn Runner, c: (&str, &str)) -> Outcome {
             remote_spec: spec,
             workspace: ws,
             session: "megaplan-chain",
+            chain_log: ".megaplan/cloud-chain.log",
         },
         local: status::Local {
             remote_spec: spec,

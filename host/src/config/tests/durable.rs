@@ -1,0 +1,99 @@
+//! The durable-runner fields: the ssh workspace and caches, chain isolation.
+
+use super::{error, parse};
+use crate::config::Isolation;
+
+const SSH: &str = "provider: ssh\nrepo: {url: u}\n";
+
+#[test]
+fn the_workspace_and_caches_are_read_and_passed_to_the_provider() {
+    let text = format!(
+        "{SSH}ssh: {{host: h, remote_dir: /opt/m/deploy, workspace_dir: /opt/m/workspace, cache_dir: /opt/m/cache}}\n"
+    );
+    let spec = parse(&text).unwrap().spec;
+    let ssh = spec.ssh.unwrap();
+    assert_eq!(ssh.workspace_dir.as_deref(), Some("/opt/m/workspace"));
+    assert_eq!(ssh.cache_dir.as_deref(), Some("/opt/m/cache"));
+    assert_eq!(ssh.section()["workspace_dir"], "/opt/m/workspace");
+    let plain = parse(&format!("{SSH}ssh: {{host: h}}\n")).unwrap().spec;
+    assert_eq!(
+        plain.ssh.unwrap().section()["workspace_dir"],
+        serde_json::Value::Null
+    );
+}
+
+#[test]
+fn the_remote_dir_may_not_be_or_hold_or_sit_in_the_workspace() {
+    for (remote, workspace) in [
+        ("/opt/m", "/opt/m"),
+        ("/opt/m/", "/opt/m"),
+        ("/opt/m/workspace/deploy", "/opt/m/workspace"),
+        ("/opt/m", "/opt/m/workspace"),
+        ("/tmp/x", "/"),
+    ] {
+        let text =
+            format!("{SSH}ssh:\n  host: h\n  remote_dir: {remote}\n  workspace_dir: {workspace}\n");
+        let err = error(&text);
+        assert_eq!(err.code, "invalid_spec", "{remote} {workspace}");
+        assert!(
+            err.message.starts_with(
+                "cloud.yaml:5:15: `ssh.remote_dir` must be outside `ssh.workspace_dir`"
+            ),
+            "{}",
+            err.message
+        );
+    }
+    let text = format!(
+        "{SSH}ssh: {{host: h, remote_dir: /opt/m/deploy, workspace_dir: /opt/m/workspace2/../x}}\n"
+    );
+    assert!(parse(&text).is_ok(), "siblings are fine");
+}
+
+#[test]
+fn workspace_paths_are_absolute() {
+    let err = error(&format!("{SSH}ssh: {{host: h, workspace_dir: rel/dir}}\n"));
+    assert!(
+        err.message
+            .ends_with("`ssh.workspace_dir` must be an absolute POSIX path; got 'rel/dir'"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn isolation_is_read_in_every_mode() {
+    let shared = parse("repo: {url: u}\n").unwrap().spec;
+    assert_eq!(shared.isolation, Isolation::Shared);
+    let per_chain = parse("repo: {url: u}\nchain: {isolation: per-chain}\n")
+        .unwrap()
+        .spec;
+    assert_eq!(per_chain.isolation, Isolation::PerChain);
+    assert!(
+        parse("repo: {url: u}\nmode: chain\nchain: {spec: /w/c.yaml, isolation: per-chain}\n")
+            .is_ok()
+    );
+    let err = error("repo: {url: u}\nchain: {isolation: everyone}\n");
+    assert!(
+        err.message
+            .contains("chain.isolation must be one of shared, per-chain; got 'everyone'"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn an_explicit_workspace_is_remembered() {
+    assert!(!parse("repo: {url: u}\n").unwrap().spec.workspace_explicit);
+    assert!(
+        parse("repo: {url: u, workspace: /w/app}\n")
+            .unwrap()
+            .spec
+            .workspace_explicit
+    );
+    let overridden = parse("repo: {url: u}\n")
+        .unwrap()
+        .spec
+        .with_repo_overrides(None, None, Some("/srv/app"))
+        .unwrap();
+    assert!(overridden.workspace_explicit);
+}

@@ -1,0 +1,201 @@
+//! `destroy`: the deployment goes, the persistent workspace stays unless the operator
+//! asks for it to go too (`--purge-workspace`), and then only after saying so.
+
+use std::path::Path;
+
+use megaplan_cloud_shell::{posix_parent, quote};
+
+use super::context::{Context, SessionRequest};
+use crate::config::CloudSpec;
+use crate::error::{CloudError, CloudResult};
+
+/// Where a runner's workspace outlives its container, as the operator should hear it.
+pub enum Persistence {
+    /// A directory on the operator's machine (local: the deploy directory's workdir).
+    LocalDir { relative: String },
+    /// A directory on the Docker host (ssh: `ssh.workspace_dir`), mounted at `mount`.
+    HostDir { dir: String, mount: String },
+    /// The provider's volume (`resources.volume`), deleted by `destroy` as the
+    /// reference does.
+    Volume(String),
+}
+
+impl Persistence {
+    pub fn of(spec: &CloudSpec) -> Option<Self> {
+        match spec.provider.as_str() {
+            "local" => spec.local.as_ref().map(|local| Persistence::LocalDir {
+                relative: local.workdir.clone(),
+            }),
+            "ssh" => spec
+                .ssh
+                .as_ref()?
+                .workspace_dir
+                .clone()
+                .map(|dir| Persistence::HostDir {
+                    dir,
+                    mount: posix_parent(spec.repo.workspace.trim_end_matches('/')),
+                }),
+            _ => spec.resources.volume.clone().map(Persistence::Volume),
+        }
+    }
+}
+
+/// `destroy`: asks `confirm` (unless `yes`), then tears the deployment down and removes
+/// the persistent deploy directory, keeping the persistent workspace unless `purge`.
+/// Declining is `Ok(false)`, with no provider call.
+pub fn destroy(
+    ctx: &mut Context,
+    yes: bool,
+    purge: bool,
+    confirm: &mut dyn FnMut(&str) -> bool,
+) -> CloudResult<bool> {
+    let spec = ctx.load_spec()?;
+    let persistence = Persistence::of(&spec);
+    if !yes && !confirm(&prompt(&spec, persistence.as_ref(), purge)) {
+        return Ok(false);
+    }
+    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
+    if purge && let Some(Persistence::HostDir { dir, mount }) = &persistence {
+        purge_host_dir(&mut session, dir, mount)?;
+    }
+    session.destroy()?;
+    if !purge && let Some(kept) = persistence.as_ref().and_then(Persistence::described) {
+        ctx.console.err_line(&format!(
+            "{kept} is kept; destroy --purge-workspace deletes it"
+        ));
+    }
+    if let Some(dir) = crate::deploy_dir::persistent_dir(&spec, &ctx.home)?
+        && dir.exists()
+    {
+        let keep = match &persistence {
+            Some(Persistence::LocalDir { relative }) if !purge => Some(relative.as_str()),
+            _ => None,
+        };
+        remove_keeping(&dir, keep)?;
+    }
+    Ok(true)
+}
+
+impl Persistence {
+    /// How the operator should hear of it; `None` for the provider's volume, which the
+    /// reference's prompt already names.
+    fn described(&self) -> Option<String> {
+        match self {
+            Persistence::LocalDir { relative } => Some(format!(
+                "the workspace in the deploy directory's {relative}/"
+            )),
+            Persistence::HostDir { dir, .. } => {
+                Some(format!("the workspace {dir} on the Docker host"))
+            }
+            Persistence::Volume(_) => None,
+        }
+    }
+}
+
+/// The reference's prompt, unless the workspace is to be purged too.
+fn prompt(spec: &CloudSpec, persistence: Option<&Persistence>, purge: bool) -> String {
+    let volume = spec.resources.volume.as_deref().unwrap_or("<no volume>");
+    match persistence.and_then(Persistence::described) {
+        Some(workspace) if purge => format!(
+            "Destroy cloud deployment, delete volume '{volume}' and delete {workspace} (every repository, plan and login in it)? [y/N]: "
+        ),
+        _ => format!("Destroy cloud deployment and delete volume '{volume}'? [y/N]: "),
+    }
+}
+
+/// Empties the workspace directory through the runner, before the runner goes; it
+/// fails, and nothing is destroyed, when the runner cannot be reached.
+fn purge_host_dir(session: &mut super::Session, dir: &str, mount: &str) -> CloudResult<()> {
+    use crate::workflow::Runner;
+    let line = format!(
+        "find {} -mindepth 1 -maxdepth 1 -exec rm -rf -- {{}} +",
+        quote(mount)
+    );
+    let output = session.run(&line)?;
+    if output.status == 0 || session.dry_run() {
+        return Ok(());
+    }
+    Err(CloudError::new(
+        "purge_failed",
+        session.redact(&format!(
+            "cannot purge the persistent workspace {dir} through the runner (exit {}): {}; nothing was destroyed. Start the runner with deploy and retry, or remove {dir} on the Docker host",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+    ))
+}
+
+/// Removes `dir`, except the directory `keep` (relative) and what leads to it.
+fn remove_keeping(dir: &Path, keep: Option<&str>) -> CloudResult<()> {
+    let failed = |e: std::io::Error, path: &Path| {
+        CloudError::new(
+            "io_error",
+            format!("cannot remove the deploy directory {}: {e}", path.display()),
+        )
+    };
+    let Some(keep) = keep.map(Path::new).filter(|k| !k.as_os_str().is_empty()) else {
+        return std::fs::remove_dir_all(dir).map_err(|e| failed(e, dir));
+    };
+    let mut components = keep.components();
+    let Some(first) = components.next() else {
+        return Ok(());
+    };
+    let rest = components.as_path();
+    for entry in std::fs::read_dir(dir).map_err(|e| failed(e, dir))? {
+        let path = entry.map_err(|e| failed(e, dir))?.path();
+        if path.file_name() != Some(first.as_os_str()) {
+            let removed = if path.is_dir() && !path.is_symlink() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            removed.map_err(|e| failed(e, &path))?;
+        } else if !rest.as_os_str().is_empty() && path.is_dir() && !path.is_symlink() {
+            remove_keeping(&path, rest.to_str())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workspace_survives_and_everything_else_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "docker-compose.yaml",
+            ".env",
+            "a/b/work/x",
+            "a/b/other",
+            "a/sibling/y",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "x").unwrap();
+        }
+        remove_keeping(root, Some("a/b/work")).unwrap();
+        let mut left: Vec<String> = walk(root);
+        left.sort();
+        assert_eq!(left, ["a", "a/b", "a/b/work", "a/b/work/x"]);
+        remove_keeping(root, None).unwrap();
+        assert!(!root.exists());
+    }
+
+    fn walk(root: &Path) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                out.push(path.strip_prefix(root).unwrap().display().to_string());
+                if path.is_dir() {
+                    stack.push(path);
+                }
+            }
+        }
+        out
+    }
+}
