@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::capability::{Capability, CommandSpec, Output, StdinSpec};
 use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
-use crate::plugin::{Check, LogSource, OpContext, ProviderDescription, ProviderInstance};
+use crate::plugin::{
+    Check, Feature, LogSource, OpContext, ProviderDescription, ProviderInstance, VolumeAction,
+};
 use crate::redact::StreamRedactor;
 use crate::workflow::Runner;
 
@@ -148,7 +150,13 @@ impl Session {
         self.provider.build(&self.ctx)
     }
 
+    /// `deploy`, after making sure `resources.volume` exists and is attached when the
+    /// provider manages volumes, so the runner's first boot already writes to it.
     pub fn deploy(&mut self) -> CloudResult<()> {
+        if self.ctx.volume.is_some() && self.description().has_feature(Feature::Volumes) {
+            let said = self.provider.volume(&self.ctx, VolumeAction::Ensure)?;
+            self.note(&said);
+        }
         self.provider.deploy(&self.ctx)
     }
 

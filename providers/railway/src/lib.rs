@@ -261,8 +261,14 @@ impl ProviderImpl for Railway {
                     .args(config.target(true))
                     .args(["list", "--json"])
                     .run_ok()?;
-                if listed.stdout_text().contains(&format!("\"{name}\"")) {
+                let listed = listed.stdout_text();
+                if listed.contains(&format!("\"{name}\"")) {
                     return Ok(format!("volume {name} is attached"));
+                }
+                // Railway names the volumes it creates itself, so one already mounted
+                // at /workspace is this one: adding another would fail or duplicate it.
+                if listed.contains("\"/workspace\"") {
+                    return Ok("a volume is attached at /workspace".to_string());
                 }
                 config
                     .railway(&["volume"])?

@@ -389,3 +389,48 @@ fn doctor_reports_version_and_login_through_the_cli() {
         "doctor prints nothing whoami says"
     );
 }
+
+#[test]
+fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
+    let fake = Fake::new();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("cloud.yaml"), CLOUD_YAML).unwrap();
+    let path = format!("{}:/usr/bin:/bin", fake.dir.path().join("bin").display());
+    let deploy = || {
+        process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
+            .arg("deploy")
+            .current_dir(project.path())
+            .env("MEGAPLAN_CLOUD_HOME", project.path().join("home"))
+            .env("PATH", &path)
+            .env(SECRET_NAME, SECRET)
+            .output()
+            .unwrap()
+    };
+    let out = deploy();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{}\n{stderr}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        stderr.contains("volume agent-volume created at /workspace"),
+        "{stderr}"
+    );
+    let argv = std::fs::read_to_string(fake.state("argv.log")).unwrap();
+    let position = |needle: &str| {
+        argv.lines()
+            .position(|line| line.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in {argv}"))
+    };
+    assert!(position("volume") < position("up "), "{argv}");
+    // A second deploy finds it attached and adds none.
+    let out = deploy();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("volume agent-volume is attached"));
+    let adds = std::fs::read_to_string(fake.state("argv.log"))
+        .unwrap()
+        .lines()
+        .filter(|line| line.contains(" add "))
+        .count();
+    assert_eq!(adds, 1);
+}
