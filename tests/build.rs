@@ -7,6 +7,7 @@ fn main() {
     let guests = [
         "megaplan-cloud-guest-mischief",
         "megaplan-cloud-guest-wrong-version",
+        "megaplan-cloud-guest-contract-0-2",
     ];
     let built = megaplan_cloud_wasm_build::build_components(&guests);
     for guest in built {

@@ -20,6 +20,7 @@
 
 pub mod command;
 pub mod config;
+pub mod docker;
 pub mod error;
 pub mod paths;
 mod provider;
@@ -42,6 +43,7 @@ pub mod bindings {
 pub use bindings::exports::megaplan::cloud::provider::Guest as Provider;
 pub use bindings::megaplan::cloud::files;
 pub use bindings::megaplan::cloud::log;
+pub use bindings::megaplan::cloud::observation::{ContainerState, Disk, Observation};
 pub use bindings::megaplan::cloud::process;
 pub use bindings::megaplan::cloud::types::{
     Check, Command, Context, DeployDir, Description, EnvEntry, ErrorKind, Features, LogSource,
@@ -60,8 +62,8 @@ pub mod prelude {
     pub use crate::paths::{base64_encode, posix_join, posix_parent};
     pub use crate::quote::{quote, quote_join};
     pub use crate::{
-        CONTRACT_VERSION, Check, Command, Context, DeployDir, Description, EnvEntry, ErrorKind,
-        Features, LogSource, Output, OutputMode, Program, ProviderError, ProviderImpl, Stdin,
-        VolumeAction, files, log, process,
+        CONTRACT_VERSION, Check, Command, ContainerState, Context, DeployDir, Description, Disk,
+        EnvEntry, ErrorKind, Features, LogSource, Observation, Output, OutputMode, Program,
+        ProviderError, ProviderImpl, Stdin, VolumeAction, files, log, process,
     };
 }

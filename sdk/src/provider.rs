@@ -3,7 +3,8 @@
 
 use crate::error::not_implemented;
 use crate::{
-    Check, Command, Context, Description, LogSource, Output, ProviderError, Stdin, VolumeAction,
+    Check, Command, Context, Description, LogSource, Observation, Output, ProviderError, Stdin,
+    VolumeAction,
 };
 
 pub trait ProviderImpl {
@@ -41,6 +42,12 @@ pub trait ProviderImpl {
     }
     fn destroy(_ctx: Context) -> Result<(), ProviderError> {
         Err(unsupported::<Self>("destroy"))
+    }
+    /// The runner's state without running anything in it (contract 0.3.0). A
+    /// provider that leaves it out still works: the host then learns the state from
+    /// a failed `exec` alone.
+    fn observe(_ctx: Context) -> Result<Observation, ProviderError> {
+        Err(unsupported::<Self>("observe"))
     }
 }
 
@@ -110,6 +117,9 @@ macro_rules! export {
             }
             fn destroy(ctx: $crate::Context) -> Result<(), $crate::ProviderError> {
                 <$provider as $crate::ProviderImpl>::destroy(ctx)
+            }
+            fn observe(ctx: $crate::Context) -> Result<$crate::Observation, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::observe(ctx)
             }
         }
 

@@ -86,7 +86,14 @@ pub enum Action {
     /// Build the cloud image
     Build,
     /// Deploy the cloud runner
-    Deploy,
+    Deploy {
+        /// Seconds to wait for the runner's container to run and its health server to answer
+        #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+        wait_timeout: u64,
+        /// Return once the provider has started the runner, without waiting for health
+        #[arg(long, conflicts_with = "wait_timeout")]
+        no_wait: bool,
+    },
     /// Upload a chain spec and start it remotely
     Chain {
         /// The local chain spec (YAML)

@@ -27,7 +27,13 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
             Ok(exit_code(healthy))
         }
         Action::Build => done(ops::build(ctx)),
-        Action::Deploy => done(ops::deploy(ctx)),
+        Action::Deploy {
+            wait_timeout,
+            no_wait,
+        } => {
+            let wait = (!no_wait).then(|| std::time::Duration::from_secs(wait_timeout));
+            done(ops::deploy(ctx, wait))
+        }
         Action::Chain {
             spec,
             idea_dir,

@@ -214,6 +214,18 @@ const CORE_FIELDS: &[Field] = &[
         Some(Number(8080)),
         "Health server port exposed by the runner.",
     ),
+    added(
+        "resources.min_free_bytes",
+        Kind::Integer,
+        Some(Number(2_147_483_648)),
+        "`chain` refuses (`runner_low_disk`) when the runner's workspace filesystem has less free space than this (bytes; 0 turns the check off).",
+    ),
+    added(
+        "resources.min_free_inodes",
+        Kind::Integer,
+        Some(Number(100_000)),
+        "`chain` refuses (`runner_low_disk`) when that filesystem has fewer free inodes than this (0 turns the check off).",
+    ),
     field(
         "auto.plan_name",
         Kind::String,

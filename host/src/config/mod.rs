@@ -77,6 +77,11 @@ impl Mode {
 pub struct Resources {
     pub volume: Option<String>,
     pub port: u16,
+    /// `chain` refuses to launch below this much free space on the runner's
+    /// workspace filesystem (`resources.min_free_bytes`).
+    pub min_free_bytes: u64,
+    /// And below this many free inodes (`resources.min_free_inodes`).
+    pub min_free_inodes: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

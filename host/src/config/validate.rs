@@ -132,7 +132,17 @@ fn read_resources(r: &Reader<'_>, root: Root<'_>) -> CloudResult<Resources> {
             format!("`resources.port` must be between 1 and 65535; got {port}"),
         )
     })?;
-    Ok(Resources { volume, port })
+    let floor = |path: &str| -> CloudResult<u64> {
+        let message = format!("`{path}` must be a non-negative integer");
+        let value = r.number(map, path, &message)?;
+        u64::try_from(value).map_err(|_| r.error(path, message.clone()))
+    };
+    Ok(Resources {
+        volume,
+        port,
+        min_free_bytes: floor("resources.min_free_bytes")?,
+        min_free_inodes: floor("resources.min_free_inodes")?,
+    })
 }
 
 /// `auto:` matters (and is validated) only in mode auto.

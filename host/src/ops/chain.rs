@@ -13,6 +13,7 @@ use crate::config::chain_spec::ChainSpec;
 use crate::config::{CloudSpec, ExtraRepo, Isolation, Mode};
 use crate::error::{CloudError, CloudResult};
 use crate::markers::{self, Marker};
+use crate::workflow::chain::capacity::Floors;
 use crate::workflow::chain::claim::Claim;
 use crate::workflow::chain::identity::{self, Configured, Identity, Placement};
 use crate::workflow::chain::launch::{self, LaunchRequest, Upload};
@@ -78,10 +79,15 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
         },
         fresh: request.fresh,
         verify_secs: request.verify_secs,
+        floors: Floors {
+            bytes: spec.resources.min_free_bytes,
+            inodes: spec.resources.min_free_inodes,
+        },
         preflight: &preflight.report,
     };
     let Some(launched) = with_deploy_dir(ctx, &spec, |session| {
-        launch::launch(session, &launch_request)
+        let launched = launch::launch(session, &launch_request);
+        super::diagnose::explained(session, launched)
     })?
     else {
         return Ok(None);
@@ -337,7 +343,8 @@ pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Opti
         chain_log: &chain_log,
     };
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
-    let Some(observation) = observe::observe(&mut session, &probe)? else {
+    let observed = observe::observe(&mut session, &probe);
+    let Some(observation) = super::diagnose::explained(&mut session, observed)? else {
         return Ok(None);
     };
     let name = remote_spec.rsplit('/').next().unwrap_or("chain.yaml");
@@ -350,8 +357,9 @@ pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Opti
 fn chain_list(ctx: &mut Context, spec: &CloudSpec) -> CloudResult<Option<ChainStatus>> {
     let root = megaplan_cloud_shell::posix_parent(spec.repo.workspace.trim_end_matches('/'));
     let mut session = ctx.open_session(spec, SessionRequest::plain())?;
+    let listed = listing::list(&mut session, &root);
     Ok(
-        listing::list(&mut session, &root)?.map(|payload| ChainStatus {
+        super::diagnose::explained(&mut session, listed)?.map(|payload| ChainStatus {
             text: listing::summary(&payload),
             payload,
         }),

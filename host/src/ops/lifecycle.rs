@@ -4,6 +4,7 @@ use super::context::{Context, Mount, SessionRequest};
 use super::session::Session;
 use crate::config::CloudSpec;
 use crate::error::CloudResult;
+use crate::workflow::Runner;
 
 /// Renders the deploy directory, then runs one provider operation with it mounted.
 /// A temporary directory (railway) is removed when the operation ends.
@@ -27,10 +28,25 @@ pub fn build(ctx: &mut Context) -> CloudResult<()> {
     with_deploy_dir(ctx, &spec, Session::build)
 }
 
-/// `deploy`: starts (or restarts) the runner.
-pub fn deploy(ctx: &mut Context) -> CloudResult<()> {
+/// `deploy`: starts (or restarts) the runner, then, unless `wait` is `None` (the
+/// reference's fire-and-forget), waits until its container runs and its health server
+/// answers.
+pub fn deploy(ctx: &mut Context, wait: Option<std::time::Duration>) -> CloudResult<()> {
     let spec = ctx.load_spec()?;
-    with_deploy_dir(ctx, &spec, Session::deploy)
+    let port = spec.resources.port;
+    with_deploy_dir(ctx, &spec, |session| {
+        session.deploy()?;
+        let can_probe = session
+            .description()
+            .has_feature(crate::plugin::Feature::RemoteExec);
+        match wait {
+            Some(timeout) if session.runs_programs() && can_probe => {
+                session.note("deploy: waiting for the runner's health server");
+                super::health::wait(session, port, timeout)
+            }
+            _ => Ok(()),
+        }
+    })
 }
 
 /// The configured provider with the persistent deploy directory's path.

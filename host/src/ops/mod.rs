@@ -4,7 +4,9 @@
 
 mod chain;
 mod context;
+mod diagnose;
 mod doctor;
+mod health;
 mod lifecycle;
 mod plan;
 mod providers;

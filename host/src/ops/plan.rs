@@ -26,7 +26,8 @@ pub struct BootstrapOptions<'a> {
 pub fn status(ctx: &mut Context, plan: Option<&str>) -> CloudResult<Option<Map<String, Value>>> {
     let spec = ctx.load_spec()?;
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
-    workflow::plan::status(&mut session, &spec.repo.workspace, plan)
+    let status = workflow::plan::status(&mut session, &spec.repo.workspace, plan);
+    super::diagnose::explained(&mut session, status)
 }
 
 /// `resume`: runs the remote plan's next step.

@@ -8,7 +8,8 @@ use crate::capability::{Capability, CommandSpec, Output, StdinSpec};
 use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
 use crate::plugin::{
-    Check, Feature, LogSource, OpContext, ProviderDescription, ProviderInstance, VolumeAction,
+    Check, Feature, LogSource, OpContext, ProviderDescription, ProviderInstance, RunnerObservation,
+    VolumeAction,
 };
 use crate::redact::StreamRedactor;
 use crate::workflow::Runner;
@@ -166,6 +167,35 @@ impl Session {
 
     pub fn destroy(&mut self) -> CloudResult<()> {
         self.provider.destroy(&self.ctx)
+    }
+
+    /// The runner's state as the provider sees it; `None` when the provider cannot
+    /// tell (it does not implement `observe`), or on a dry run or a replay.
+    pub fn observe(&mut self) -> CloudResult<Option<RunnerObservation>> {
+        if !self.runs_programs() {
+            return Ok(None);
+        }
+        self.provider.observe(&self.ctx)
+    }
+
+    /// The last `count` lines of the runner's log, redacted.
+    pub fn log_tail(&mut self, count: usize) -> CloudResult<Vec<String>> {
+        let capability = self.capability();
+        let bytes = match self.provider.logs(&self.ctx, false)? {
+            LogSource::Captured(bytes) => bytes,
+            LogSource::Streamed(cmd) => {
+                let mut collected = Vec::new();
+                capability.stream(self.provider.caller(), &cmd, &mut |chunk| {
+                    collected.extend_from_slice(chunk)
+                })?;
+                collected
+            }
+        };
+        let text = capability.redactor().redact_bytes(&bytes);
+        let text = String::from_utf8_lossy(&text);
+        let lines: Vec<&str> = text.lines().collect();
+        let from = lines.len().saturating_sub(count);
+        Ok(lines[from..].iter().map(|line| line.to_string()).collect())
     }
 }
 

@@ -93,7 +93,8 @@ pub fn supervise(
         holder: &remote_holder,
         lock_ttl_secs: settings.lock_ttl_secs,
     };
-    let Some(outcome) = tick::tick(&mut session, &request)? else {
+    let ticked = tick::tick(&mut session, &request);
+    let Some(outcome) = super::diagnose::explained(&mut session, ticked)? else {
         return Ok(None);
     };
     if outcome.restarted

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Store;
 
 use super::Limits;
-use super::bindings::ProviderWorld;
+use super::bindings::Bindings;
 use super::bindings::megaplan::cloud::types as wit;
 use super::convert;
 use super::guard::{Abandoned, GuestClock, run_watched};
@@ -17,7 +17,7 @@ use crate::error::CloudError;
 /// The store and the component's bindings, used by one call at a time.
 pub(super) struct Engine {
     pub store: Store<HostState>,
-    pub bindings: ProviderWorld,
+    pub bindings: Bindings,
 }
 
 /// What a guest export returns, as generated.
@@ -37,7 +37,7 @@ pub(super) fn guarded<R: Send + 'static>(
     limits: &Limits,
     name: &str,
     operation: &'static str,
-    export: impl FnOnce(&ProviderWorld, &mut Store<HostState>) -> Export<R> + Send + 'static,
+    export: impl FnOnce(&Bindings, &mut Store<HostState>) -> Export<R> + Send + 'static,
 ) -> Result<R, Box<Failure>> {
     clock.start_call();
     let worker_engine = engine.clone();

@@ -3,6 +3,7 @@
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
+use super::bindings::Contract;
 use crate::error::CloudError;
 
 pub const PACKAGE: &str = "megaplan:cloud";
@@ -30,29 +31,36 @@ pub fn incompatible(what: &str, guest: &str) -> CloudError {
         "incompatible_provider",
         format!(
             "{what} was built for contract {PACKAGE}@{guest}, but this megaplan-cloud speaks \
-             {PACKAGE}@{VERSION}; rebuild it against megaplan-cloud-sdk {VERSION} or use a \
-             megaplan-cloud that speaks {guest}"
+             {PACKAGE}@{VERSION} (and loads {PACKAGE}@0.2); rebuild it against megaplan-cloud-sdk \
+             {VERSION} or use a megaplan-cloud that speaks {guest}"
         ),
     )
 }
 
-/// Checks the component exports a compatible `megaplan:cloud/provider` interface.
-pub fn check_exports(engine: &Engine, component: &Component, what: &str) -> Result<(), CloudError> {
+/// Which of the contract versions the host loads the component's exported
+/// `megaplan:cloud/provider` interface speaks.
+pub fn check_exports(
+    engine: &Engine,
+    component: &Component,
+    what: &str,
+) -> Result<Contract, CloudError> {
     let ty = component.component_type();
     let exported: Vec<&str> = ty
         .exports(engine)
         .filter_map(|(name, _)| name.strip_prefix(PROVIDER_EXPORT))
         .collect();
-    match exported.as_slice() {
-        [] => Err(CloudError::new(
+    let Some(version) = exported.first() else {
+        return Err(CloudError::new(
             "invalid_provider",
             format!(
                 "{what} does not export {PACKAGE}/provider; it is not a megaplan-cloud provider"
             ),
-        )),
-        [version, ..] if !compatible(VERSION, version) => Err(incompatible(what, version)),
-        _ => Ok(()),
-    }
+        ));
+    };
+    Contract::ALL
+        .into_iter()
+        .find(|contract| compatible(contract.version(), version))
+        .ok_or_else(|| incompatible(what, version))
 }
 
 #[cfg(test)]

@@ -100,9 +100,9 @@ fn valid_provider_name(name: &str) -> bool {
         && name.len() <= 64
 }
 
-/// The component's description, checked: a valid name, a compatible contract, bare
-/// program names.
-pub(super) fn validate(raw: wit::Description) -> CloudResult<ProviderDescription> {
+/// The component's description, checked: a valid name, a contract compatible with the
+/// one its exports speak (`exported`), bare program names.
+pub(super) fn validate(raw: wit::Description, exported: &str) -> CloudResult<ProviderDescription> {
     if !valid_provider_name(&raw.name) {
         return Err(CloudError::new(
             "invalid_provider",
@@ -112,7 +112,7 @@ pub(super) fn validate(raw: wit::Description) -> CloudResult<ProviderDescription
             ),
         ));
     }
-    if !contract::compatible(contract::VERSION, &raw.contract_version) {
+    if !contract::compatible(exported, &raw.contract_version) {
         return Err(contract::incompatible(
             &format!("provider '{}' (by its describe())", raw.name),
             &raw.contract_version,

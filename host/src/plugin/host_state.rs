@@ -132,6 +132,8 @@ const CALL_BUDGET: &str = "the provider made too many host calls in one operatio
 
 impl types::Host for HostState {}
 
+impl super::bindings::megaplan::cloud::observation::Host for HostState {}
+
 impl process::Host for HostState {
     fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
         let refused = Err(types::ProcessError::Denied(CALL_BUDGET.into()));
@@ -193,10 +195,51 @@ impl log::Host for HostState {
     }
 }
 
+/// Contract 0.2's imports: the same functions on the same types, under 0.2's names.
+mod v0_2 {
+    use super::super::bindings::v0_2::megaplan::cloud::{files, log, process};
+    use super::{HostState, types};
+
+    impl process::Host for HostState {
+        fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
+            super::process::Host::run(self, cmd)
+        }
+
+        fn which(&mut self, program: String) -> bool {
+            super::process::Host::which(self, program)
+        }
+    }
+
+    impl files::Host for HostState {
+        fn write_env_file(
+            &mut self,
+            path: String,
+            entries: Vec<types::EnvEntry>,
+        ) -> Result<(), String> {
+            super::files::Host::write_env_file(self, path, entries)
+        }
+    }
+
+    impl log::Host for HostState {
+        fn info(&mut self, message: String) {
+            super::log::Host::info(self, message)
+        }
+
+        fn warn(&mut self, message: String) {
+            super::log::Host::warn(self, message)
+        }
+    }
+}
+
 pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    // Every contract version the host loads: each one's imports under its own name.
     ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    super::bindings::v0_2::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut linker,
+        |state| state,
+    )?;
     Ok(linker)
 }
 

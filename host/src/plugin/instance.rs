@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use wasmtime::Store;
 
 use super::Limits;
-use super::bindings::ProviderWorld;
+use super::bindings::Bindings;
 use super::bindings::megaplan::cloud::types as wit;
 use super::call::{Engine, Export, guarded};
 use super::convert;
@@ -45,19 +45,18 @@ impl ProviderInstance {
     /// the description, and from then on lets it act under its declared programs.
     pub(super) fn start(
         store: Store<HostState>,
-        bindings: ProviderWorld,
+        bindings: Bindings,
         identity: Identity,
         limits: Limits,
     ) -> CloudResult<Self> {
         let clock = store.data().clock.clone();
         let capability = store.data().capability.clone();
+        let contract = bindings.contract();
         let engine = Arc::new(Mutex::new(Engine { store, bindings }));
-        let describe = |b: &ProviderWorld, s: &mut Store<HostState>| {
-            b.megaplan_cloud_provider().call_describe(s).map(Ok)
-        };
+        let describe = |b: &Bindings, s: &mut Store<HostState>| b.describe(s).map(Ok);
         let raw = guarded(&engine, &clock, &limits, "<unknown>", "describe", describe)
             .map_err(|failure| failure.error)?;
-        let description = validate(raw)?;
+        let description = validate(raw, contract.version())?;
         let declared: BTreeMap<String, String> = description
             .programs
             .iter()
@@ -130,7 +129,7 @@ impl ProviderInstance {
     fn call<R: Send + 'static>(
         &mut self,
         operation: &'static str,
-        export: impl FnOnce(&ProviderWorld, &mut Store<HostState>) -> Export<R> + Send + 'static,
+        export: impl FnOnce(&Bindings, &mut Store<HostState>) -> Export<R> + Send + 'static,
     ) -> CloudResult<R> {
         let name = self.description.name.clone();
         if let Some(reason) = &self.retired {
@@ -161,9 +160,7 @@ impl ProviderInstance {
 
     pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<Check>> {
         let ctx = self.context(ctx);
-        let checks = self.call("doctor", move |b, s| {
-            b.megaplan_cloud_provider().call_doctor(s, &ctx)
-        })?;
+        let checks = self.call("doctor", move |b, s| b.doctor(s, &ctx))?;
         Ok(checks
             .into_iter()
             .map(|c| Check {
@@ -176,26 +173,19 @@ impl ProviderInstance {
 
     pub fn build(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("build", move |b, s| {
-            b.megaplan_cloud_provider().call_build(s, &ctx)
-        })
+        self.call("build", move |b, s| b.build(s, &ctx))
     }
 
     pub fn deploy(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("deploy", move |b, s| {
-            b.megaplan_cloud_provider().call_deploy(s, &ctx)
-        })
+        self.call("deploy", move |b, s| b.deploy(s, &ctx))
     }
 
     pub fn exec(&mut self, ctx: &OpContext, line: &str, input: StdinSpec) -> CloudResult<Output> {
         let ctx = self.context(ctx);
         let input = convert::stdin_to_wit(input);
         let line = line.to_string();
-        let out = self.call("exec", move |b, s| {
-            b.megaplan_cloud_provider()
-                .call_exec(s, &ctx, &line, &input)
-        })?;
+        let out = self.call("exec", move |b, s| b.exec(s, &ctx, &line, &input))?;
         Ok(convert::output_from_wit(out))
     }
 
@@ -208,24 +198,19 @@ impl ProviderInstance {
         let ctx = self.context(ctx);
         let (destination, content) = (destination.to_string(), content.to_vec());
         self.call("upload", move |b, s| {
-            b.megaplan_cloud_provider()
-                .call_upload(s, &ctx, &destination, &content)
+            b.upload(s, &ctx, &destination, &content)
         })
     }
 
     pub fn read_file(&mut self, ctx: &OpContext, path: &str) -> CloudResult<Vec<u8>> {
         let ctx = self.context(ctx);
         let path = path.to_string();
-        self.call("read-file", move |b, s| {
-            b.megaplan_cloud_provider().call_read_file(s, &ctx, &path)
-        })
+        self.call("read-file", move |b, s| b.read_file(s, &ctx, &path))
     }
 
     pub fn logs(&mut self, ctx: &OpContext, follow: bool) -> CloudResult<LogSource> {
         let ctx = self.context(ctx);
-        let source = self.call("logs", move |b, s| {
-            b.megaplan_cloud_provider().call_logs(s, &ctx, follow)
-        })?;
+        let source = self.call("logs", move |b, s| b.logs(s, &ctx, follow))?;
         Ok(match source {
             wit::LogSource::Streamed(cmd) => LogSource::Streamed(convert::command(cmd)),
             wit::LogSource::Captured(bytes) => LogSource::Captured(bytes),
@@ -234,9 +219,7 @@ impl ProviderInstance {
 
     pub fn attach_command(&mut self, ctx: &OpContext) -> CloudResult<CommandSpec> {
         let ctx = self.context(ctx);
-        let cmd = self.call("attach", move |b, s| {
-            b.megaplan_cloud_provider().call_attach_command(s, &ctx)
-        })?;
+        let cmd = self.call("attach", move |b, s| b.attach_command(s, &ctx))?;
         Ok(convert::command(cmd))
     }
 
@@ -246,22 +229,27 @@ impl ProviderInstance {
             VolumeAction::Ensure => wit::VolumeAction::Ensure,
             VolumeAction::Remove => wit::VolumeAction::Remove,
         };
-        self.call("volume", move |b, s| {
-            b.megaplan_cloud_provider().call_volume(s, &ctx, action)
-        })
+        self.call("volume", move |b, s| b.volume(s, &ctx, action))
     }
 
     pub fn down(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("down", move |b, s| {
-            b.megaplan_cloud_provider().call_down(s, &ctx)
-        })
+        self.call("down", move |b, s| b.down(s, &ctx))
+    }
+
+    /// The runner as the provider sees it; `None` when the provider does not
+    /// implement `observe` (contract 0.2, or left out).
+    pub fn observe(&mut self, ctx: &OpContext) -> CloudResult<Option<super::RunnerObservation>> {
+        let ctx = self.context(ctx);
+        match self.call("observe", move |b, s| b.observe(s, &ctx)) {
+            Ok(raw) => Ok(Some(super::observed::from_wit(raw))),
+            Err(error) if error.code == "not_implemented" => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     pub fn destroy(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
-        self.call("destroy", move |b, s| {
-            b.megaplan_cloud_provider().call_destroy(s, &ctx)
-        })
+        self.call("destroy", move |b, s| b.destroy(s, &ctx))
     }
 }

@@ -16,6 +16,7 @@ mod description;
 mod guard;
 mod host_state;
 mod instance;
+mod observed;
 pub mod registry;
 
 use std::path::PathBuf;
@@ -32,10 +33,12 @@ pub use description::{
     Check, Feature, LogSource, OpContext, ProgramDecl, ProviderDescription, VolumeAction,
 };
 pub use instance::ProviderInstance;
+pub use observed::{ContainerState, Disk, RunnerObservation};
 
 use crate::capability::{Capability, DeployDirMount, Trust};
 use crate::error::{CloudError, CloudResult};
-use bindings::ProviderWorld;
+use bindings::Bindings;
+pub use bindings::Contract;
 use guard::GuestClock;
 use host_state::{HostState, MemoryLimiter};
 
@@ -78,6 +81,8 @@ pub struct Runtime {
 #[derive(Clone)]
 pub struct Compiled {
     component: Component,
+    /// The contract version its exports speak.
+    pub contract: Contract,
     pub sha256: String,
     pub origin: Origin,
 }
@@ -109,8 +114,9 @@ impl Runtime {
             .cache
             .load(&self.engine, bytes, &sha256)
             .map_err(|e| CloudError::new(e.code, format!("{what}: {}", e.message)))?;
-        contract::check_exports(&self.engine, &component, what)?;
+        let contract = contract::check_exports(&self.engine, &component, what)?;
         Ok(Compiled {
+            contract,
             component,
             sha256,
             origin,
@@ -157,13 +163,18 @@ impl Runtime {
         });
         store.data().clock.start_call();
         store.set_epoch_deadline(1);
-        let bindings = ProviderWorld::instantiate(&mut store, &compiled.component, &self.linker)
-            .map_err(|e| {
-                CloudError::new(
-                    "invalid_provider",
-                    format!("cannot instantiate the provider: {e:#}"),
-                )
-            })?;
+        let bindings = Bindings::instantiate(
+            compiled.contract,
+            &mut store,
+            &compiled.component,
+            &self.linker,
+        )
+        .map_err(|e| {
+            CloudError::new(
+                "invalid_provider",
+                format!("cannot instantiate the provider: {e:#}"),
+            )
+        })?;
         let identity = instance::Identity {
             sha256: compiled.sha256.clone(),
             trust,

@@ -38,9 +38,15 @@ pub trait Runner {
         let message = if stderr.is_empty() {
             format!("Command failed: {line}")
         } else {
-            stderr
+            stderr.clone()
         };
         CloudError::new("provider_failed", self.redact(&message))
+            .with("exit_code", output.status)
+            .with(
+                "stdout",
+                self.redact(String::from_utf8_lossy(&output.stdout).trim()),
+            )
+            .with("stderr", self.redact(&stderr))
     }
 
     /// Whether commands are only printed (`--dry-run`): their output is empty, so a

@@ -174,6 +174,12 @@ impl Report {
                     output.status
                 )),
             )
+            .with("exit_code", output.status)
+            .with(
+                "stdout",
+                redact(String::from_utf8_lossy(&output.stdout).trim()),
+            )
+            .with("stderr", redact(&stderr))
         };
         let raw: RawReport = serde_json::from_slice(&output.stdout)
             .map_err(|e| failed(format!("no step report ({e})")))?;

@@ -1,6 +1,6 @@
 //! Components are checked for the contract they export before anything runs.
 
-use megaplan_cloud::plugin::{Limits, Runtime};
+use megaplan_cloud::plugin::{Contract, Limits, Runtime};
 
 fn component_exporting(export: &str) -> String {
     format!(
@@ -25,16 +25,35 @@ fn a_component_built_for_another_contract_version_is_refused() {
     assert_eq!(
         err.message,
         "fly.wasm was built for contract megaplan:cloud@0.1.0, but this megaplan-cloud speaks \
-         megaplan:cloud@0.2.0; rebuild it against megaplan-cloud-sdk 0.2.0 or use a megaplan-cloud \
-         that speaks 0.1.0"
+         megaplan:cloud@0.3.0 (and loads megaplan:cloud@0.2); rebuild it against megaplan-cloud-sdk \
+         0.3.0 or use a megaplan-cloud that speaks 0.1.0"
     );
 }
 
 #[test]
-fn a_compatible_patch_version_passes_the_export_check() {
+fn a_compatible_patch_version_passes_the_export_check_as_its_own_contract() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let wat = component_exporting("megaplan:cloud/provider@0.2.9");
-    assert!(runtime.compile(wat.as_bytes(), "fly.wasm").is_ok());
+    for (export, contract) in [
+        ("megaplan:cloud/provider@0.3.0", Contract::Current),
+        ("megaplan:cloud/provider@0.3.4", Contract::Current),
+        ("megaplan:cloud/provider@0.2.0", Contract::V0_2),
+        ("megaplan:cloud/provider@0.2.9", Contract::V0_2),
+    ] {
+        let compiled = runtime
+            .compile(component_exporting(export).as_bytes(), "fly.wasm")
+            .unwrap_or_else(|e| panic!("{export}: {e:?}"));
+        assert_eq!(compiled.contract, contract, "{export}");
+    }
+    for refused in [
+        "megaplan:cloud/provider@0.4.0",
+        "megaplan:cloud/provider@1.0.0",
+    ] {
+        let err = runtime
+            .compile(component_exporting(refused).as_bytes(), "fly.wasm")
+            .err()
+            .expect(refused);
+        assert_eq!(err.code, "incompatible_provider", "{refused}");
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 
+use megaplan_cloud_sdk::docker;
 use megaplan_cloud_sdk::prelude::*;
 use serde::Deserialize;
 
@@ -151,6 +152,54 @@ impl ProviderImpl for Local {
         // No -T: compose allocates a TTY for tmux. `=agent` matches the session exactly.
         let cmd = Compose::from(&ctx)?.cmd(["exec", "agent", "tmux", "attach", "-t", "=agent"]);
         Ok(cmd.tty().build())
+    }
+
+    /// The agent container found by Compose's labels (so Compose v1 and v2 alike),
+    /// `docker inspect`, and `df` of the workspace's filesystem inside it when it runs:
+    /// at most three local calls, no network.
+    fn observe(ctx: Context) -> Result<Observation, ProviderError> {
+        let config: Config = parse_config(&ctx, "local")?;
+        let found = Cmd::new("docker")
+            .args(["ps", "-a", "-q", "--no-trunc"])
+            .arg("--filter")
+            .arg(format!(
+                "label=com.docker.compose.project={}",
+                config.compose_project
+            ))
+            .args(["--filter", "label=com.docker.compose.service=agent"])
+            .run_ok()?;
+        let Some(id) = found
+            .stdout_text()
+            .split_whitespace()
+            .next()
+            .map(str::to_string)
+        else {
+            return Ok(docker::missing(&format!(
+                "no agent container in Compose project {}",
+                config.compose_project
+            )));
+        };
+        let inspected = Cmd::new("docker")
+            .args([
+                "inspect",
+                "--type",
+                "container",
+                "--format",
+                docker::INSPECT_FORMAT,
+                &id,
+            ])
+            .run_ok()?;
+        let line = inspected.stdout_text();
+        let mut seen = docker::parse_inspect(&line)
+            .ok_or_else(|| failed(format!("docker inspect printed no state: {}", line.trim())))?;
+        if matches!(seen.state, ContainerState::Running) {
+            let root = posix_parent(ctx.workspace.trim_end_matches('/'));
+            let df = Cmd::new("docker")
+                .args(["exec", &id, "sh", "-c", &docker::disk_line(&root)])
+                .run()?;
+            seen.disk = docker::parse_disk(&df.stdout_text());
+        }
+        Ok(seen)
     }
 
     fn down(ctx: Context) -> Result<(), ProviderError> {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use megaplan_cloud_sdk::docker;
 use megaplan_cloud_sdk::prelude::*;
 use serde::Deserialize;
 
@@ -313,6 +314,32 @@ impl ProviderImpl for Ssh {
         let c = config(&ctx)?;
         c.run_ok(c.remote(&format!("docker stop {}", quote(&c.container))))
             .map(drop)
+    }
+
+    /// One ssh call: `docker inspect`, then, when the container exists, `df` of the
+    /// workspace's filesystem inside it.
+    fn observe(ctx: Context) -> Result<Observation, ProviderError> {
+        let c = config(&ctx)?;
+        let root = posix_parent(ctx.workspace.trim_end_matches('/'));
+        let line = format!(
+            "c={}; if docker inspect --type container --format {} \"$c\" 2>/dev/null; then docker exec \"$c\" sh -c {} 2>/dev/null; else echo missing; fi",
+            quote(&c.container),
+            quote(docker::INSPECT_FORMAT),
+            quote(&docker::disk_line(&root)),
+        );
+        let out = c.run_ok(c.remote(&line))?;
+        let text = out.stdout_text();
+        let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        if first.trim() == "missing" {
+            return Ok(docker::missing(&format!(
+                "no container {} on {}",
+                c.container, c.host
+            )));
+        }
+        let mut seen = docker::parse_inspect(first)
+            .ok_or_else(|| failed(format!("docker inspect printed no state: {}", first.trim())))?;
+        seen.disk = docker::parse_disk(rest);
+        Ok(seen)
     }
 
     /// Removes the container and the remote directory; the persistent workspace and

@@ -86,7 +86,10 @@ fn list_shows_the_builtins_loaded_as_components() {
         .collect();
     assert_eq!(names, ["railway", "local", "ssh"]);
     assert_eq!(list["providers"][0]["grant"]["status"], "built_in");
-    assert_eq!(list["providers"][0]["contract_version"], "0.2.0");
+    assert_eq!(
+        list["providers"][0]["contract_version"],
+        megaplan_cloud::plugin::Contract::Current.version()
+    );
     assert_eq!(
         list["providers"][0]["features"],
         serde_json::json!(["named-sessions", "volumes", "remote-exec"])

@@ -177,7 +177,8 @@ fn build_and_deploy_materialize_the_deploy_dir_and_env_files_are_private() {
         "provider 'mischief' does not implement `build`"
     );
 
-    let out = run(dir.path(), &["deploy"]);
+    // The stand-in provider has no runner whose health could be waited for.
+    let out = run(dir.path(), &["deploy", "--no-wait"]);
     assert_eq!(
         out.status.code(),
         Some(0),

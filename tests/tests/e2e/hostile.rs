@@ -11,7 +11,7 @@ use megaplan_cloud::error::CloudError;
 use megaplan_cloud::plugin::{Limits, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
-use megaplan_cloud_tests::{MISCHIEF, WRONG_VERSION};
+use megaplan_cloud_tests::{CONTRACT_0_2, MISCHIEF, WRONG_VERSION};
 
 pub(crate) struct Harness {
     pub(crate) runtime: Runtime,
@@ -212,13 +212,43 @@ fn a_panic_is_reported_with_its_message() {
     assert_host_usable(&h);
 }
 
+/// Contract 0.3.0 added `observe`; a provider built for 0.2.0 still loads, runs under
+/// the same capability, and has no observation to give.
+#[test]
+fn a_provider_built_for_contract_0_2_still_loads_and_runs() {
+    let h = harness();
+    let compiled = h
+        .runtime
+        .compile(&std::fs::read(CONTRACT_0_2).unwrap(), CONTRACT_0_2)
+        .unwrap();
+    assert_eq!(compiled.contract, megaplan_cloud::plugin::Contract::V0_2);
+    let mut legacy = h.load(CONTRACT_0_2, &["echo"]).unwrap();
+    assert_eq!(legacy.description().contract_version, "0.2.0");
+    assert_eq!(legacy.description().version, "0.2.7");
+    assert_eq!(
+        exec(&mut legacy, "hello there").unwrap(),
+        "legacy: hello there\n"
+    );
+    let checks = legacy.doctor(&OpContext::default()).unwrap();
+    assert_eq!(checks[0].detail, "speaks 0.2.0");
+    assert_eq!(legacy.observe(&OpContext::default()).unwrap(), None);
+    // Its commands go through the same grants as any other provider's.
+    let ungranted =
+        h.load(CONTRACT_0_2, &[])
+            .unwrap()
+            .exec(&OpContext::default(), "x", StdinSpec::None);
+    let err = ungranted.unwrap_err();
+    assert!(err.message.contains("Denied"), "{}", err.message);
+    assert_host_usable(&h);
+}
+
 #[test]
 fn a_wrong_contract_version_is_refused_before_anything_runs() {
     let h = harness();
     let err = h.load(WRONG_VERSION, &[]).err().expect("refused");
     assert_eq!(err.code, "incompatible_provider");
     assert!(
-        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.2.0"),
+        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.3.0 (and loads megaplan:cloud@0.2)"),
         "{}",
         err.message
     );

@@ -262,3 +262,51 @@ fn the_compose_v2_command_lines_drive_a_real_engine() {
     project.ok(&["destroy", "--yes"]);
     assert_eq!(local.container(), "", "destroy removed the container");
 }
+
+/// A runner whose entrypoint dies at boot: `deploy` does not report success, it says
+/// the runner is unhealthy, with the container's state and its last log lines, redacted.
+#[test]
+fn a_runner_that_dies_at_boot_fails_the_deploy() {
+    let local = Local::new();
+    let project = &local.project;
+    let dying = format!(
+        "{}\nCMD [\"sh\", \"-c\", \"echo dying on purpose with $E2E_SECRET; exit 3\"]\n",
+        megaplan_cloud_tests::TEST_DOCKERFILE
+    );
+    std::fs::write(project.path().join("Dockerfile.test"), dying).unwrap();
+    project.ok(&["build"]);
+    let out = project.run(&["deploy", "--wait-timeout", "60"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(error["error"], "runner_unhealthy", "{error}");
+    assert_eq!(error["observed"]["state"], "exited", "{error}");
+    assert_eq!(error["observed"]["exit_code"], 3, "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("the container stopped"), "{message}");
+    assert!(
+        message.contains("dying on purpose with ***REDACTED***"),
+        "{message}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+
+    // Every remote workflow now says the runner is not running, not a raw exec error.
+    for args in [
+        &["status"][..],
+        &[
+            "status",
+            "--chain",
+            "--remote-spec",
+            "/workspace/app/chain.yaml",
+        ],
+    ] {
+        let out = project.run(args);
+        let error: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(error["error"], "runner_not_running", "{args:?}: {error}");
+        assert_eq!(error["observed"]["state"], "exited");
+        assert!(
+            error["exit_code"].is_i64(),
+            "the failed call's exit code is kept: {error}"
+        );
+    }
+}

@@ -398,7 +398,8 @@ fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
     let path = format!("{}:/usr/bin:/bin", fake.dir.path().join("bin").display());
     let deploy = || {
         process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
-            .arg("deploy")
+            // The stand-in runner has no health server.
+            .args(["deploy", "--no-wait"])
             .current_dir(project.path())
             .env("MEGAPLAN_CLOUD_HOME", project.path().join("home"))
             .env("PATH", &path)

@@ -39,7 +39,9 @@ fn defaults_match_the_reference() {
         spec.resources,
         Resources {
             volume: None,
-            port: 8080
+            port: 8080,
+            min_free_bytes: 2 << 30,
+            min_free_inodes: 100_000,
         }
     );
     assert_eq!(

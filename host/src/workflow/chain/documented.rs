@@ -52,6 +52,10 @@ fn launch_script() -> String {
         },
         fresh: false,
         verify_secs: Some(30),
+        floors: super::capacity::Floors {
+            bytes: 2 << 30,
+            inodes: 100_000,
+        },
         preflight: &Value::Null,
     };
     launch::script(

@@ -11,6 +11,7 @@ use serde_json::Value;
 use megaplan_cloud_shell::{posix_join, posix_parent, quote, quote_join};
 
 use super::archive::{self, Archive};
+use super::capacity::{self, Floors};
 use super::claim::{self, Claim};
 use super::verify::{self, Verification, Watch};
 use super::{launch_line, state_path};
@@ -38,6 +39,8 @@ pub struct LaunchRequest<'a> {
     pub fresh: bool,
     /// The verification deadline; `None` skips verification (`--no-verify`).
     pub verify_secs: Option<u64>,
+    /// The free space the workspace filesystem must have.
+    pub floors: Floors,
     /// Carried by `agent_deps_missing`, as the reference does.
     pub preflight: &'a Value,
 }
@@ -172,9 +175,11 @@ pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>
     if let Source::Inline = source {
         script.raw(&inline_archive(archive));
     }
+    let root = posix_parent(repo.workspace.trim_end_matches('/'));
     script
         .function("recv", &receive_function(archive, source))
         .call_function("receive", "recv", true)
+        .step_or_stop("capacity", &capacity::line(&root, request.floors), &[])
         .step_or_stop("ensure_repo", &crate::deploy_dir::ensure_repo(repo), &[]);
     if !request.runtime_commands.is_empty() {
         script
@@ -310,6 +315,7 @@ fn interpret(
             ),
         ));
     }
+    capacity::result(request.floors, reached(report, "capacity")?)?;
     ensure_repo_result(runner, request.repo, reached(report, "ensure_repo")?)?;
     if !request.runtime_commands.is_empty() {
         deps_result(runner, request.preflight, reached(report, "deps")?)?;

@@ -3,6 +3,7 @@
 //! `chain` and `status --chain` commands are built on them (issue #12).
 
 pub mod archive;
+pub mod capacity;
 pub mod claim;
 pub mod classify;
 #[cfg(test)]

@@ -237,3 +237,38 @@ fn a_hostile_plan_name_in_the_state_moves_nothing_else() {
     assert_eq!(launched.state_reset["plans"], json!([]));
     assert!(Path::new(&victim).exists());
 }
+
+#[test]
+fn a_runner_short_of_disk_refuses_before_anything_is_written() {
+    let mut bed = Testbed::new(&["codex"]);
+    let mut case = case(&bed, "ws", &[("m1.md", b"idea")]);
+    case.floors = crate::workflow::chain::capacity::Floors {
+        bytes: u64::MAX / 2,
+        inodes: 0,
+    };
+    let err = launch(&mut bed, &case.request()).unwrap_err();
+    assert_eq!(err.code, "runner_low_disk");
+    assert!(
+        err.extra["free_bytes"].as_u64().is_some_and(|b| b > 0),
+        "{err:?}"
+    );
+    assert!(
+        err.message.contains("nothing was launched"),
+        "{}",
+        err.message
+    );
+    assert!(
+        bed.recorded().is_empty(),
+        "not even a clone: {:?}",
+        bed.recorded()
+    );
+    // Inodes count too, and a floor of 0 turns a check off.
+    case.floors = crate::workflow::chain::capacity::Floors {
+        bytes: 0,
+        inodes: u64::MAX / 2,
+    };
+    let err = launch(&mut bed, &case.request()).unwrap_err();
+    assert_eq!(err.code, "runner_low_disk");
+    case.floors.inodes = 0;
+    launch(&mut bed, &case.request()).unwrap().unwrap();
+}

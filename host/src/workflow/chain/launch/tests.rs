@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use serde_json::json;
 
 use super::*;
+use crate::workflow::chain::capacity::Floors;
 use crate::workflow::chain::identity::{self, Identity, Placement};
 use crate::workflow::chain::testbed::{Testbed, hostile};
 use crate::workflow::fake::{FakeRunner, answer};
@@ -40,6 +41,7 @@ pub(super) struct Case {
     pub placement: Placement,
     pub fresh: bool,
     pub verify_secs: Option<u64>,
+    pub floors: Floors,
 }
 
 impl Case {
@@ -60,6 +62,10 @@ impl Case {
             uploads,
             fresh: false,
             verify_secs: None,
+            floors: Floors {
+                bytes: 0,
+                inodes: 0,
+            },
         }
     }
 
@@ -75,6 +81,7 @@ impl Case {
             },
             fresh: self.fresh,
             verify_secs: self.verify_secs,
+            floors: self.floors,
             preflight: &Value::Null,
         }
     }
@@ -208,6 +215,7 @@ fn a_failed_checkout_names_the_repo_and_carries_stderr() {
     let case = fixed_case();
     let mut runner = scripted(&[
         step("receive", 0, "10240\n", ""),
+        step("capacity", 0, "", ""),
         step("ensure_repo", 128, "", "fatal: repository not found\n"),
     ]);
     let err = launch(&mut runner, &case.request()).unwrap_err();
@@ -223,7 +231,13 @@ fn a_failed_checkout_names_the_repo_and_carries_stderr() {
 #[test]
 fn a_failed_dependency_check_prefers_stderr_then_stdout() {
     let case = fixed_case();
-    let base = || vec![step("receive", 0, "1", ""), step("ensure_repo", 0, "", "")];
+    let base = || {
+        vec![
+            step("receive", 0, "1", ""),
+            step("capacity", 0, "", ""),
+            step("ensure_repo", 0, "", ""),
+        ]
+    };
     for (stdout, stderr, expected) in [
         ("", "sh: boom", "sh: boom"),
         ("partial", "", "partial"),
@@ -244,6 +258,7 @@ fn no_head_is_null_and_the_launch_output_decides_the_status() {
     let case = fixed_case();
     let mut runner = scripted(&[
         step("receive", 0, "1", ""),
+        step("capacity", 0, "", ""),
         step("ensure_repo", 0, "", ""),
         step("deps", 0, " \n", ""),
         claimed(),
@@ -272,6 +287,7 @@ fn a_corrupted_upload_or_a_failed_launch_is_reported() {
     assert!(err.message.contains("incomplete"), "{}", err.message);
     let mut steps = vec![
         step("receive", 0, "1", ""),
+        step("capacity", 0, "", ""),
         step("ensure_repo", 0, "", ""),
         step("deps", 0, "\n", ""),
         claimed(),
