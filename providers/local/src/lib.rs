@@ -63,6 +63,13 @@ impl Compose {
             .cwd(self.dir.clone())
     }
 
+    /// The agent's container: Compose v2 names it `<project>-agent-1`, v1
+    /// `<project>_agent_1`.
+    fn agent_container(&self) -> String {
+        let separator = if Self::standalone() { '_' } else { '-' };
+        format!("{p}{separator}agent{separator}1", p = self.project)
+    }
+
     fn in_agent(&self, line: &str) -> Cmd {
         self.cmd(["exec", "-T", "agent", "bash", "-lc", line])
     }
@@ -154,31 +161,12 @@ impl ProviderImpl for Local {
         Ok(cmd.tty().build())
     }
 
-    /// The agent container found by Compose's labels (so Compose v1 and v2 alike),
-    /// `docker inspect`, and `df` of the workspace's filesystem inside it when it runs:
-    /// at most three local calls, no network.
+    /// `docker inspect` of the agent container (named as the Compose in use names it),
+    /// then `df` of the workspace's filesystem inside it when it runs: at most two
+    /// local calls, no network.
     fn observe(ctx: Context) -> Result<Observation, ProviderError> {
-        let config: Config = parse_config(&ctx, "local")?;
-        let found = Cmd::new("docker")
-            .args(["ps", "-a", "-q", "--no-trunc"])
-            .arg("--filter")
-            .arg(format!(
-                "label=com.docker.compose.project={}",
-                config.compose_project
-            ))
-            .args(["--filter", "label=com.docker.compose.service=agent"])
-            .run_ok()?;
-        let Some(id) = found
-            .stdout_text()
-            .split_whitespace()
-            .next()
-            .map(str::to_string)
-        else {
-            return Ok(docker::missing(&format!(
-                "no agent container in Compose project {}",
-                config.compose_project
-            )));
-        };
+        let compose = Compose::from(&ctx)?;
+        let name = compose.agent_container();
         let inspected = Cmd::new("docker")
             .args([
                 "inspect",
@@ -186,16 +174,23 @@ impl ProviderImpl for Local {
                 "container",
                 "--format",
                 docker::INSPECT_FORMAT,
-                &id,
+                &name,
             ])
-            .run_ok()?;
+            .run()?;
+        if inspected.status != 0 {
+            let stderr = inspected.stderr_text();
+            if stderr.contains("No such") {
+                return Ok(docker::missing(&format!("no container {name}")));
+            }
+            return Err(inspected.failure("docker inspect"));
+        }
         let line = inspected.stdout_text();
         let mut seen = docker::parse_inspect(&line)
             .ok_or_else(|| failed(format!("docker inspect printed no state: {}", line.trim())))?;
         if matches!(seen.state, ContainerState::Running) {
             let root = posix_parent(ctx.workspace.trim_end_matches('/'));
             let df = Cmd::new("docker")
-                .args(["exec", &id, "sh", "-c", &docker::disk_line(&root)])
+                .args(["exec", &name, "sh", "-c", &docker::disk_line(&root)])
                 .run()?;
             seen.disk = docker::parse_disk(&df.stdout_text());
         }

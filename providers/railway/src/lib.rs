@@ -6,6 +6,7 @@
 //! without running the command.
 
 mod remote;
+mod status;
 mod version;
 
 use megaplan_cloud_sdk::prelude::*;
@@ -286,6 +287,11 @@ impl ProviderImpl for Railway {
 
     fn down(ctx: Context) -> Result<(), ProviderError> {
         down(&Config::read(&ctx)?)
+    }
+
+    /// The latest deployment's status, from `railway service status`.
+    fn observe(ctx: Context) -> Result<Observation, ProviderError> {
+        status::observe(&Config::read(&ctx)?)
     }
 
     fn destroy(ctx: Context) -> Result<(), ProviderError> {

@@ -254,7 +254,7 @@ fn the_compose_v2_command_lines_drive_a_real_engine() {
         .find(|line| {
             line["argv"]
                 .as_array()
-                .is_some_and(|a| a.iter().any(|w| w == "exec"))
+                .is_some_and(|a| a.iter().any(|w| w == "echo through v2"))
         })
         .expect("the exec call is journaled");
     assert_eq!(exec_call["program"], "docker", "{exec_call}");

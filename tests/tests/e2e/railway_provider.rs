@@ -186,6 +186,9 @@ fn every_operation_transcript() {
         provider.volume(&all_set, VolumeAction::Ensure).unwrap(),
         "volume agent-volume is attached"
     );
+    let observed = provider.observe(&all_set).unwrap().unwrap();
+    assert!(observed.running(), "{observed:?}");
+    assert_eq!(observed.detail, "deployment dep-1: SUCCESS");
     provider.down(&all_set).unwrap();
     provider.destroy(&all_set).unwrap();
     assert_eq!(

@@ -158,6 +158,13 @@ fn every_operation(place: &Place, spec: &CloudSpec, cassette: &str) -> Vec<Strin
     });
     agent_up.unwrap_or_else(|last| panic!("the agent session never came up: {last}"));
 
+    let observed = provider.observe(&ctx).unwrap().expect("an observation");
+    assert!(observed.running(), "{observed:?}");
+    assert!(
+        observed.disk.is_some_and(|disk| disk.free_bytes > 0),
+        "{observed:?}"
+    );
+
     let hostile = provider.exec(&ctx, HOSTILE_LINE, StdinSpec::None).unwrap();
     assert_eq!(text(&hostile.stdout), "a b|it's|$(id)|sub|\n");
     let lines = provider
