@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::context::{Context, SessionRequest};
+use super::chain_status::provider_identity;
+use super::context::Context;
 use super::lifecycle::with_deploy_dir;
 use super::plan::RepoOverrides;
 use crate::config::chain_spec::ChainSpec;
@@ -17,8 +18,7 @@ use crate::workflow::chain::capacity::Floors;
 use crate::workflow::chain::claim::Claim;
 use crate::workflow::chain::identity::{self, Configured, Identity, Placement};
 use crate::workflow::chain::launch::{self, LaunchRequest, Upload};
-use crate::workflow::chain::status::{self, ChainStatus};
-use crate::workflow::chain::{DEFAULT_SESSION, ideas, listing, observe, payload, preflight};
+use crate::workflow::chain::{DEFAULT_SESSION, ideas, payload, preflight};
 
 pub struct ChainRequest<'a> {
     pub spec: &'a str,
@@ -32,9 +32,68 @@ pub struct ChainRequest<'a> {
     pub verify_secs: Option<u64>,
 }
 
+/// Everything a launch needs, checked locally before anything remote happens.
+struct Prepared {
+    spec: CloudSpec,
+    chain: ChainSpec,
+    preflight: preflight::Preflight,
+    uploads: Vec<Upload>,
+    identity: Identity,
+    placement: Placement,
+    isolated: bool,
+}
+
 /// `chain`: checks everything locally, launches the chain in one remote call, records
 /// the marker. Returns the launch payload (`None` on a dry run).
 pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Option<Value>> {
+    let ready = prepare(ctx, request)?;
+    let started_at = started_at();
+    let launch_request = LaunchRequest {
+        repo: &ready.spec.repo,
+        runtime_commands: &ready.preflight.runtime_commands,
+        uploads: &ready.uploads,
+        claim: Claim {
+            identity: &ready.identity,
+            placement: &ready.placement,
+            started_at: &started_at,
+        },
+        fresh: request.fresh,
+        verify_secs: request.verify_secs,
+        floors: Floors {
+            bytes: ready.spec.resources.min_free_bytes,
+            inodes: ready.spec.resources.min_free_inodes,
+        },
+        preflight: &ready.preflight.report,
+    };
+    let Some(launched) = with_deploy_dir(ctx, &ready.spec, |session| {
+        let launched = launch::launch(session, &launch_request);
+        super::diagnose::explained(session, launched)
+    })?
+    else {
+        return Ok(None);
+    };
+    if let Some(verification) = &launched.verification {
+        let line = verification.summary(&ready.placement.session);
+        ctx.console.err_line(&ctx.redactor().redact(&line));
+    }
+    let payload = payload::launched(&payload::LaunchFacts {
+        spec: &ready.chain,
+        repo: &ready.spec.repo,
+        megaplan_ref: &ready.spec.megaplan_ref,
+        preflight: &ready.preflight.report,
+        identity: &ready.identity,
+        placement: &ready.placement,
+        isolated: ready.isolated,
+        fresh: request.fresh,
+        launched: &launched,
+    });
+    remember(ctx, &ready, &payload, &started_at);
+    Ok(Some(payload))
+}
+
+/// The local half: cloud.yaml with the flags, the chain spec, the preflight, every
+/// idea, the secrets, and where the chain goes (its ideas and spec moved with it).
+fn prepare(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Prepared> {
     let overrides = request.repo;
     let mut spec = ctx.load_spec()?.with_repo_overrides(
         overrides.url.as_deref(),
@@ -67,50 +126,15 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
         destination: placement.remote_spec.clone(),
         content: chain.upload_bytes()?,
     });
-    let started_at = started_at();
-    let launch_request = LaunchRequest {
-        repo: &spec.repo,
-        runtime_commands: &preflight.runtime_commands,
-        uploads: &uploads,
-        claim: Claim {
-            identity: &identity,
-            placement: &placement,
-            started_at: &started_at,
-        },
-        fresh: request.fresh,
-        verify_secs: request.verify_secs,
-        floors: Floors {
-            bytes: spec.resources.min_free_bytes,
-            inodes: spec.resources.min_free_inodes,
-        },
-        preflight: &preflight.report,
-    };
-    let Some(launched) = with_deploy_dir(ctx, &spec, |session| {
-        let launched = launch::launch(session, &launch_request);
-        super::diagnose::explained(session, launched)
-    })?
-    else {
-        return Ok(None);
-    };
-    if let Some(verification) = &launched.verification {
-        ctx.console.err_line(
-            &ctx.redactor()
-                .redact(&verification.summary(&placement.session)),
-        );
-    }
-    let payload = payload::launched(&payload::LaunchFacts {
-        spec: &chain,
-        repo: &spec.repo,
-        megaplan_ref: &spec.megaplan_ref,
-        preflight: &preflight.report,
-        identity: &identity,
-        placement: &placement,
+    Ok(Prepared {
+        spec,
+        chain,
+        preflight,
+        uploads,
+        identity,
+        placement,
         isolated,
-        fresh: request.fresh,
-        launched: &launched,
-    });
-    remember(ctx, &spec, &chain, &payload, &placement, &started_at);
-    Ok(Some(payload))
+    })
 }
 
 /// The chain's identity: the local spec file's stem, the seed plan, the labels.
@@ -229,18 +253,12 @@ fn check_secrets(ctx: &Context, spec: &CloudSpec, preflight: &Value) -> CloudRes
 /// Writes the marker (the last chain, as the reference keeps it, and this chain's own
 /// entry); the chain is running whatever happens here, so a failure is told, not
 /// raised.
-fn remember(
-    ctx: &Context,
-    spec: &CloudSpec,
-    chain: &ChainSpec,
-    payload: &Value,
-    placement: &Placement,
-    started_at: &str,
-) {
+fn remember(ctx: &Context, ready: &Prepared, payload: &Value, started_at: &str) {
+    let (spec, placement) = (&ready.spec, &ready.placement);
     let marker = Marker {
         remote_spec: placement.remote_spec.clone(),
         started_at: started_at.to_string(),
-        base_branch: chain.base_branch.clone(),
+        base_branch: ready.chain.base_branch.clone(),
         provenance: payload.clone(),
         workspace: spec.repo.workspace.clone(),
         chain_session: placement.session.clone(),
@@ -263,147 +281,9 @@ fn started_at() -> String {
         .to_string()
 }
 
-fn extra_repo_path(repo: &ExtraRepo) -> String {
+pub(super) fn extra_repo_path(repo: &ExtraRepo) -> String {
     match repo {
         ExtraRepo::Path(path) => path.clone(),
         ExtraRepo::Repo(repo) => repo.workspace.clone(),
     }
-}
-
-/// What names the runner within its provider (compared by `status --chain`).
-pub fn provider_identity(spec: &CloudSpec) -> String {
-    match spec.provider.as_str() {
-        "railway" => spec.railway.service.clone(),
-        "local" => spec
-            .local
-            .as_ref()
-            .map(|local| local.compose_project.clone())
-            .unwrap_or_default(),
-        "ssh" => spec
-            .ssh
-            .as_ref()
-            .map(|ssh| ssh.host.clone())
-            .unwrap_or_default(),
-        other => other.to_string(),
-    }
-}
-
-/// Which chain `status --chain` reports.
-pub enum ChainPick<'a> {
-    /// The flag's spec, else the last chain launched from this cloud.yaml.
-    Last { remote_spec: Option<&'a str> },
-    /// The chain launched in this session (`--session`).
-    Session {
-        session: &'a str,
-        remote_spec: Option<&'a str>,
-    },
-    /// Every chain on the runner (`--all`).
-    All,
-}
-
-/// `status --chain`: the remote chain's state from one remote call; `None` on a dry
-/// run.
-pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Option<ChainStatus>> {
-    let spec = ctx.load_spec()?;
-    let (marker, flag, session) = match pick {
-        ChainPick::All => return chain_list(ctx, &spec),
-        ChainPick::Last { remote_spec } => (
-            markers::read(&ctx.home, &ctx.cloud_yaml_path()),
-            *remote_spec,
-            None,
-        ),
-        ChainPick::Session {
-            session,
-            remote_spec,
-        } => (
-            markers::read_session(&ctx.home, &ctx.cloud_yaml_path(), session),
-            *remote_spec,
-            Some(*session),
-        ),
-    };
-    let remote_spec = match (session, &marker, flag) {
-        (Some(session), None, None) => {
-            return Err(CloudError::new(
-                "missing_remote_spec",
-                format!(
-                    "no chain launched from this cloud.yaml runs in session {session}; pass --remote-spec <path>, or list the runner's chains with status --chain --all"
-                ),
-            ));
-        }
-        _ => find_remote_spec(flag, marker.as_ref(), &spec)?,
-    };
-    let identity = provider_identity(&spec);
-    let local = local_view(&spec, &remote_spec, marker.as_ref(), &identity);
-    let fallback = local.fallback();
-    let chain_log = local.chain_log();
-    let probe = observe::Probe {
-        remote_spec: &remote_spec,
-        workspace: &fallback.workspace.0,
-        session: session.unwrap_or(&fallback.session.0),
-        chain_log: &chain_log,
-    };
-    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
-    let observed = observe::observe(&mut session, &probe);
-    let Some(observation) = super::diagnose::explained(&mut session, observed)? else {
-        return Ok(None);
-    };
-    let name = remote_spec.rsplit('/').next().unwrap_or("chain.yaml");
-    let chain = ChainSpec::parse(&observation.spec_text, name)?;
-    Ok(Some(status::build(&observation, &chain, &local)))
-}
-
-/// `status --chain --all`: every chain on the runner (from its session markers, in the
-/// directory that holds the workspaces) in one remote call; `None` on a dry run.
-fn chain_list(ctx: &mut Context, spec: &CloudSpec) -> CloudResult<Option<ChainStatus>> {
-    let root = megaplan_cloud_shell::posix_parent(spec.repo.workspace.trim_end_matches('/'));
-    let mut session = ctx.open_session(spec, SessionRequest::plain())?;
-    let listed = listing::list(&mut session, &root);
-    Ok(
-        super::diagnose::explained(&mut session, listed)?.map(|payload| ChainStatus {
-            text: listing::summary(&payload),
-            payload,
-        }),
-    )
-}
-
-/// What this machine knows of a chain for `status --chain` and the supervisor.
-pub(super) fn local_view<'a>(
-    spec: &'a CloudSpec,
-    remote_spec: &'a str,
-    marker: Option<&'a serde_json::Map<String, Value>>,
-    identity: &'a str,
-) -> status::Local<'a> {
-    status::Local {
-        remote_spec,
-        workspace: &spec.repo.workspace,
-        config_session: spec.chain.as_ref().and_then(|c| c.chain_session.as_deref()),
-        config_extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
-        provider: &spec.provider,
-        identity,
-        marker,
-    }
-}
-
-/// §9.2: the flag, the marker, `chain.spec` in `mode: chain`, else an error that says
-/// how to get one.
-pub(super) fn find_remote_spec(
-    flag: Option<&str>,
-    marker: Option<&serde_json::Map<String, Value>>,
-    spec: &CloudSpec,
-) -> CloudResult<String> {
-    if let Some(flag) = flag.filter(|f| !f.is_empty()) {
-        return Ok(flag.to_string());
-    }
-    if let Some(found) = marker.and_then(markers::remote_spec) {
-        return Ok(found.to_string());
-    }
-    if spec.mode == Mode::Chain
-        && let Some(chain) = &spec.chain
-    {
-        return Ok(chain.spec.clone());
-    }
-    Err(CloudError::new(
-        "missing_remote_spec",
-        "Unable to locate remote chain spec. Pass --remote-spec <path>, run `cloud chain <spec>` first, or set mode: chain in cloud.yaml.",
-    ))
 }

@@ -118,3 +118,67 @@ fn unhealthy(session: &mut Session, port: u16, why: &str, seen: &Seen) -> CloudE
     .with("health_probe", session.redact(probe))
     .with("log_tail", tail)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn observed(state: ContainerState, restarts: u32) -> RunnerObservation {
+        RunnerObservation {
+            state,
+            image_id: None,
+            started_at: None,
+            restart_count: Some(restarts),
+            disk: None,
+            detail: "seen".into(),
+        }
+    }
+
+    #[test]
+    fn a_stopped_or_crash_looping_container_is_given_up_on_early() {
+        let mut seen = Seen {
+            observation: Some(observed(ContainerState::Exited(3), 0)),
+            first_restarts: Some(0),
+            exited_polls: 2,
+            probe: None,
+        };
+        assert_eq!(seen.hopeless(), None, "two polls may still see it start");
+        seen.exited_polls = 3;
+        assert!(
+            seen.hopeless()
+                .unwrap()
+                .starts_with("the container stopped")
+        );
+        let looping = Seen {
+            observation: Some(observed(ContainerState::Restarting, 7)),
+            first_restarts: Some(5),
+            exited_polls: 0,
+            probe: None,
+        };
+        assert_eq!(
+            looping.hopeless().as_deref(),
+            Some("the container is crash-looping (2 restarts while waiting)")
+        );
+        let starting = Seen {
+            observation: Some(observed(ContainerState::Running, 5)),
+            first_restarts: Some(4),
+            ..Seen::default()
+        };
+        assert_eq!(starting.hopeless(), None);
+        assert_eq!(
+            Seen::default().hopeless(),
+            None,
+            "no observation, no verdict"
+        );
+    }
+
+    #[test]
+    fn the_probe_asks_the_configured_port_and_reports_its_last_line() {
+        assert!(probe_line(9090).ends_with(" 9090"));
+        assert_eq!(
+            last_line(b"Traceback\n  File x\nURLError: refused\n\n"),
+            "URLError: refused"
+        );
+        assert_eq!(last_line(b""), "no answer");
+    }
+}

@@ -3,6 +3,7 @@
 //! action needs comes from its [`Context`].
 
 mod chain;
+mod chain_status;
 mod context;
 mod diagnose;
 mod doctor;
@@ -15,7 +16,8 @@ mod setup;
 mod supervise;
 mod teardown;
 
-pub use chain::{ChainPick, ChainRequest, chain, chain_status};
+pub use chain::{ChainRequest, chain};
+pub use chain_status::{ChainPick, chain_status};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, down, exec, logs};

@@ -6,7 +6,7 @@ mod guard;
 
 use serde_json::{Value, json};
 
-use super::chain::{find_remote_spec, local_view, provider_identity};
+use super::chain_status::{find_remote_spec, local_view, provider_identity};
 use super::context::{Context, SessionRequest};
 use crate::error::{CloudError, CloudResult};
 use crate::markers;

@@ -161,6 +161,36 @@ fn remove_keeping(dir: &Path, keep: Option<&str>) -> CloudResult<()> {
 mod tests {
     use super::*;
 
+    fn spec(text: &str) -> CloudSpec {
+        CloudSpec::parse(text, "cloud.yaml", &|_| false)
+            .unwrap()
+            .spec
+    }
+
+    #[test]
+    fn the_prompt_is_the_references_unless_the_workspace_goes_too() {
+        let ssh = spec("provider: ssh\nrepo: {url: u}\nssh: {host: h, workspace_dir: /opt/w}\n");
+        let persistence = Persistence::of(&ssh);
+        assert!(
+            matches!(&persistence, Some(Persistence::HostDir { dir, mount }) if dir == "/opt/w" && mount == "/workspace")
+        );
+        assert_eq!(
+            prompt(&ssh, persistence.as_ref(), false),
+            "Destroy cloud deployment and delete volume '<no volume>'? [y/N]: "
+        );
+        assert_eq!(
+            prompt(&ssh, persistence.as_ref(), true),
+            "Destroy cloud deployment, delete volume '<no volume>' and delete the workspace /opt/w on the Docker host (every repository, plan and login in it)? [y/N]: "
+        );
+        let local = spec("provider: local\nrepo: {url: u}\n");
+        assert!(
+            prompt(&local, Persistence::of(&local).as_ref(), true)
+                .contains("delete the workspace in the deploy directory's workspace/")
+        );
+        let plain = spec("provider: ssh\nrepo: {url: u}\nssh: {host: h}\n");
+        assert!(Persistence::of(&plain).is_none());
+    }
+
     #[test]
     fn the_workspace_survives_and_everything_else_goes() {
         let dir = tempfile::tempdir().unwrap();
