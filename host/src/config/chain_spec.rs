@@ -269,14 +269,20 @@ fn choice(
     match value.map(untagged) {
         None => Ok(default.to_string()),
         Some(Value::String(s)) if choices.contains(&s.as_str()) => Ok(s.clone()),
-        Some(other) => Err(r.error(
-            label,
-            format!(
-                "{label} must be one of {}; got {}",
-                tuple(choices),
-                got(other)
-            ),
-        )),
+        Some(other) => {
+            let hint = match other {
+                Value::String(text) => super::reader::hint(text, choices),
+                _ => String::new(),
+            };
+            Err(r.error(
+                label,
+                format!(
+                    "{label} must be one of {}; got {}{hint}",
+                    tuple(choices),
+                    got(other)
+                ),
+            ))
+        }
     }
 }
 

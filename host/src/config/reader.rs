@@ -87,6 +87,24 @@ fn python_literal(value: &Value) -> String {
     }
 }
 
+/// The allowed value closest to `got` by edit distance (as cargo and Terraform
+/// suggest), when it is close enough to be what was meant.
+pub fn closest<'a>(got: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|candidate| (strsim::damerau_levenshtein(got, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance > 0 && *distance <= 2.max(candidate.len() / 3))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// ` (did you mean `x`?)`, or nothing.
+pub fn hint(got: &str, allowed: &[&str]) -> String {
+    closest(got, allowed)
+        .map(|best| format!(" (did you mean `{best}`?)"))
+        .unwrap_or_default()
+}
+
 pub(super) fn untagged(value: &Value) -> &Value {
     match value {
         Value::Tagged(tagged) => untagged(&tagged.value),
@@ -107,10 +125,10 @@ impl Reader<'_> {
         message: impl Into<String>,
     ) -> CloudError {
         let message = message.into();
-        let located = match self.locations.nearest(path) {
-            Some((line, column)) => format!("{}:{line}:{column}: {message}", self.file_name),
-            None => message,
-        };
+        // Nothing on the way to the node exists: the mapping that lacks it is the
+        // document itself, which starts at 1:1.
+        let (line, column) = self.locations.nearest(path).unwrap_or((1, 1));
+        let located = format!("{}:{line}:{column}: {message}", self.file_name);
         CloudError::new(code, located)
     }
 
@@ -199,9 +217,10 @@ impl Reader<'_> {
         Err(self.error(
             label,
             format!(
-                "{bare_label} must be one of {}; got {}",
+                "{bare_label} must be one of {}; got {}{}",
                 allowed.join(", "),
-                python_repr(&value)
+                python_repr(&value),
+                hint(&value, allowed)
             ),
         ))
     }

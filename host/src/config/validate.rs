@@ -87,8 +87,9 @@ fn read_provider(
         return Err(r.error(
             "provider",
             format!(
-                "provider must be one of railway, local, ssh, fly; got {}",
-                python_repr(&provider)
+                "provider must be one of railway, local, ssh, fly; got {}{}",
+                python_repr(&provider),
+                super::reader::hint(&provider, &["railway", "local", "ssh", "fly"])
             ),
         ));
     }

@@ -50,6 +50,21 @@ impl Fake {
         Fake { dir }
     }
 
+    /// The real binary in `project` (with the test's cloud.yaml and secret), the
+    /// stand-ins first on PATH.
+    fn cli(&self, project: &Path, args: &[&str]) -> std::process::Output {
+        std::fs::write(project.join("cloud.yaml"), CLOUD_YAML).unwrap();
+        let path = format!("{}:/usr/bin:/bin", self.dir.path().join("bin").display());
+        process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
+            .args(args)
+            .current_dir(project)
+            .env("MEGAPLAN_CLOUD_HOME", project.join("home"))
+            .env("PATH", &path)
+            .env(SECRET_NAME, SECRET)
+            .output()
+            .unwrap()
+    }
+
     fn state(&self, name: &str) -> PathBuf {
         self.dir.path().join("state").join(name)
     }
@@ -350,17 +365,7 @@ fn deploy_refuses_to_guess_the_project() {
 fn doctor_reports_version_and_login_through_the_cli() {
     let fake = Fake::new();
     let project = tempfile::tempdir().unwrap();
-    std::fs::write(project.path().join("cloud.yaml"), CLOUD_YAML).unwrap();
-    let path = format!("{}:/usr/bin:/bin", fake.dir.path().join("bin").display());
-    let doctor = || {
-        process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
-            .arg("doctor")
-            .current_dir(project.path())
-            .env("MEGAPLAN_CLOUD_HOME", project.path().join("home"))
-            .env("PATH", &path)
-            .output()
-            .unwrap()
-    };
+    let doctor = || fake.cli(project.path(), &["doctor"]);
     let out = doctor();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{report}");
@@ -376,6 +381,11 @@ fn doctor_reports_version_and_login_through_the_cli() {
         "{details:?}"
     );
     assert!(details.contains(&"logged in"), "{details:?}");
+    // Logged in is when whoami prints the account: none of it may reach the report.
+    for stream in [&out.stdout, &out.stderr] {
+        let text = String::from_utf8_lossy(stream);
+        assert!(!text.contains("tests@example.com"), "{text}");
+    }
 
     std::fs::write(fake.state("logged-out"), "").unwrap();
     let out = doctor();
@@ -397,19 +407,8 @@ fn doctor_reports_version_and_login_through_the_cli() {
 fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
     let fake = Fake::new();
     let project = tempfile::tempdir().unwrap();
-    std::fs::write(project.path().join("cloud.yaml"), CLOUD_YAML).unwrap();
-    let path = format!("{}:/usr/bin:/bin", fake.dir.path().join("bin").display());
-    let deploy = || {
-        process::command(env!("CARGO_BIN_EXE_mpc-e2e"))
-            // The stand-in runner has no health server.
-            .args(["deploy", "--no-wait"])
-            .current_dir(project.path())
-            .env("MEGAPLAN_CLOUD_HOME", project.path().join("home"))
-            .env("PATH", &path)
-            .env(SECRET_NAME, SECRET)
-            .output()
-            .unwrap()
-    };
+    // The stand-in runner has no health server.
+    let deploy = || fake.cli(project.path(), &["deploy", "--no-wait"]);
     let out = deploy();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(

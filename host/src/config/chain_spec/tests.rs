@@ -256,3 +256,17 @@ fn a_missing_base_branch_is_appended_last_from_the_repo_branch() {
     assert_eq!(again.milestones, spec.milestones);
     assert!(again.mapping.contains_key("extra_key"));
 }
+
+#[test]
+fn a_misspelt_choice_gets_a_did_you_mean() {
+    let err = ChainSpec::parse(
+        "milestones: [{label: m1, idea: a.md}]\nmerge_policy: reveiw\n",
+        "chain.yaml",
+    )
+    .unwrap_err();
+    assert!(
+        err.message.ends_with("merge_policy must be one of ('auto', 'review'); got 'reveiw' (did you mean `review`?)"),
+        "{}",
+        err.message
+    );
+}

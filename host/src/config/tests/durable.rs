@@ -97,3 +97,33 @@ fn an_explicit_workspace_is_remembered() {
         .unwrap();
     assert!(overridden.workspace_explicit);
 }
+
+#[test]
+fn enum_values_get_a_did_you_mean_and_required_keys_a_location() {
+    let err = error("provider: lcoal\nrepo: {url: u}\n");
+    assert_eq!(
+        err.message,
+        "cloud.yaml:1:11: provider must be one of railway, local, ssh, fly; got 'lcoal' (did you mean `local`?)"
+    );
+    let err = error("repo: {url: u}\nmode: chian\n");
+    assert!(
+        err.message.ends_with("got 'chian' (did you mean `chain`?)"),
+        "{}",
+        err.message
+    );
+    let far = error("provider: kubernetes\nrepo: {url: u}\n");
+    assert!(!far.message.contains("did you mean"), "{}", far.message);
+    // The mapping that lacks the key: the repo block, else the document itself.
+    assert_eq!(
+        error("repo: {branch: main}\n").message,
+        "cloud.yaml:1:1: `repo.url` is required"
+    );
+    assert_eq!(
+        error("provider: local\n").message,
+        "cloud.yaml:1:1: `repo.url` is required"
+    );
+    assert_eq!(
+        error("provider: local\nrepo:\n  branch: main\n").message,
+        "cloud.yaml:2:1: `repo.url` is required"
+    );
+}
