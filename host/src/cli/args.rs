@@ -34,13 +34,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["replay", "dry_run"])]
     pub record: Option<PathBuf>,
     /// Run nothing; answer subprocess calls from this cassette
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        conflicts_with = "dry_run",
-        hide = true
-    )]
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "dry_run")]
     pub replay: Option<PathBuf>,
 }
 

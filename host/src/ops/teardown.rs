@@ -51,14 +51,25 @@ pub fn destroy(
 ) -> CloudResult<bool> {
     let spec = ctx.load_spec()?;
     let persistence = Persistence::of(&spec);
-    if !yes && !confirm(&prompt(&spec, persistence.as_ref(), purge)) {
+    // A dry run asks nothing: it only shows what would run.
+    let dry_run = ctx.options.dry_run;
+    if !yes && !dry_run && !confirm(&prompt(&spec, persistence.as_ref(), purge)) {
         return Ok(false);
+    }
+    if dry_run {
+        ctx.console.err_line(&format!(
+            "dry run: destroy would ask: {}",
+            prompt(&spec, persistence.as_ref(), purge).trim_end()
+        ));
     }
     let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
     if purge && let Some(Persistence::HostDir { dir, mount }) = &persistence {
         purge_host_dir(&mut session, dir, mount)?;
     }
     session.destroy()?;
+    if dry_run {
+        return Ok(true);
+    }
     if !purge && let Some(kept) = persistence.as_ref().and_then(Persistence::described) {
         ctx.console.err_line(&format!(
             "{kept} is kept; destroy --purge-workspace deletes it"

@@ -356,11 +356,39 @@ fn a_missing_required_cli_is_provider_unavailable() {
 }
 
 #[test]
-fn completions_are_generated() {
+fn completions_are_generated_for_every_shell_with_every_command_and_flag() {
     let sandbox = Sandbox::new();
-    let out = sandbox.run(&["completions", "bash"]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("megaplan-cloud"));
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = sandbox.run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = stdout(&out);
+        // fish writes long flags as `-l name`, the others as `--name`.
+        for word in [
+            "chain",
+            "supervise",
+            "isolated",
+            "purge-workspace",
+            "replay",
+            "record",
+        ] {
+            assert!(script.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let out = sandbox.run(&["completions", "tcsh"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn help_shows_the_record_and_replay_flags_authors_need() {
+    let sandbox = Sandbox::new();
+    let help = stdout(&sandbox.run(&["exec", "--help"]));
+    for flag in ["--dry-run", "--record <FILE>", "--replay <FILE>"] {
+        assert!(help.contains(flag), "exec --help lacks {flag}:\n{help}");
+    }
 }
 
 #[test]

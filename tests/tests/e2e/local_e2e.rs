@@ -130,6 +130,19 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
         docker_ok(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
         "false"
     );
+    // A dry run asks nothing and changes nothing: it shows the teardown's commands.
+    let dry = project.run(&["--dry-run", "destroy"]);
+    assert_eq!(dry.status.code(), Some(0), "{dry:?}");
+    let shown = String::from_utf8_lossy(&dry.stdout);
+    assert!(shown.contains("down --volumes --remove-orphans"), "{shown}");
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert!(
+        String::from_utf8_lossy(&dry.stderr)
+            .contains("dry run: destroy would ask: Destroy cloud deployment"),
+        "{dry:?}"
+    );
+    assert_ne!(local.container(), "", "the dry run kept the container");
+    assert!(deploy_dir.exists(), "the dry run kept the deploy dir");
     // Declining the prompt keeps everything; accepting it tears down.
     let declined = destroy_answering(project, "n\n");
     assert_eq!(declined.status.code(), Some(1));

@@ -265,7 +265,9 @@ fn a_misspelt_choice_gets_a_did_you_mean() {
     )
     .unwrap_err();
     assert!(
-        err.message.ends_with("merge_policy must be one of ('auto', 'review'); got 'reveiw' (did you mean `review`?)"),
+        err.message.ends_with(
+            "merge_policy must be one of ('auto', 'review'); got 'reveiw' (did you mean `review`?)"
+        ),
         "{}",
         err.message
     );
