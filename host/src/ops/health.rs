@@ -63,18 +63,14 @@ pub fn wait(session: &mut Session, port: u16, timeout: Duration) -> CloudResult<
             }
             seen.observation = Some(observation);
         }
-        let runs = seen
-            .observation
-            .as_ref()
-            .is_none_or(RunnerObservation::running);
-        if runs {
-            // A transport failure while the container starts is one more try, not the end.
-            match session.run(&probe_line(port)) {
-                Ok(out) if out.status == 0 => return Ok(()),
-                Ok(out) => seen.probe = Some(last_line(&out.stderr)),
-                Err(error) if error.code == "provider_failed" => seen.probe = Some(error.message),
-                Err(error) => return Err(error),
-            }
+        // The probe decides health whatever the observation says: an observation only
+        // ends the wait early, so a provider that observes wrongly cannot block it.
+        match session.run(&probe_line(port)) {
+            Ok(out) if out.status == 0 => return Ok(()),
+            Ok(out) => seen.probe = Some(last_line(&out.stderr)),
+            // A transport failure while the container starts is one more try.
+            Err(error) if error.code == "provider_failed" => seen.probe = Some(error.message),
+            Err(error) => return Err(error),
         }
         let why = seen.hopeless();
         if why.is_some() || Instant::now() >= deadline {

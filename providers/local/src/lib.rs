@@ -63,13 +63,6 @@ impl Compose {
             .cwd(self.dir.clone())
     }
 
-    /// The agent's container: Compose v2 names it `<project>-agent-1`, v1
-    /// `<project>_agent_1`.
-    fn agent_container(&self) -> String {
-        let separator = if Self::standalone() { '_' } else { '-' };
-        format!("{p}{separator}agent{separator}1", p = self.project)
-    }
-
     fn in_agent(&self, line: &str) -> Cmd {
         self.cmd(["exec", "-T", "agent", "bash", "-lc", line])
     }
@@ -161,12 +154,32 @@ impl ProviderImpl for Local {
         Ok(cmd.tty().build())
     }
 
-    /// `docker inspect` of the agent container (named as the Compose in use names it),
-    /// then `df` of the workspace's filesystem inside it when it runs: at most two
-    /// local calls, no network.
+    /// The agent container, found by the labels every Compose version sets (by name,
+    /// so cassettes stay the same from run to run), `docker inspect` of it, then `df`
+    /// of the workspace's filesystem inside it when it runs: at most three local
+    /// calls, no network.
     fn observe(ctx: Context) -> Result<Observation, ProviderError> {
-        let compose = Compose::from(&ctx)?;
-        let name = compose.agent_container();
+        let config: Config = parse_config(&ctx, "local")?;
+        let found = Cmd::new("docker")
+            .args(["ps", "-a", "--format", "{{.Names}}"])
+            .arg("--filter")
+            .arg(format!(
+                "label=com.docker.compose.project={}",
+                config.compose_project
+            ))
+            .args(["--filter", "label=com.docker.compose.service=agent"])
+            .run_ok()?;
+        let Some(name) = found
+            .stdout_text()
+            .split_whitespace()
+            .next()
+            .map(str::to_string)
+        else {
+            return Ok(docker::missing(&format!(
+                "no agent container in Compose project {}",
+                config.compose_project
+            )));
+        };
         let inspected = Cmd::new("docker")
             .args([
                 "inspect",
@@ -176,14 +189,7 @@ impl ProviderImpl for Local {
                 docker::INSPECT_FORMAT,
                 &name,
             ])
-            .run()?;
-        if inspected.status != 0 {
-            let stderr = inspected.stderr_text();
-            if stderr.contains("No such") {
-                return Ok(docker::missing(&format!("no container {name}")));
-            }
-            return Err(inspected.failure("docker inspect"));
-        }
+            .run_ok()?;
         let line = inspected.stdout_text();
         let mut seen = docker::parse_inspect(&line)
             .ok_or_else(|| failed(format!("docker inspect printed no state: {}", line.trim())))?;
