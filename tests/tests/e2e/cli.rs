@@ -298,6 +298,42 @@ fn a_recording_replays_and_a_different_call_is_a_clear_miss() {
     );
 }
 
+/// A provider with a required program: the host's own check for it is recorded, and a
+/// replay makes the same check from the cassette (it used to skip it, so the first
+/// call missed). The provider is one built for contract 0.2.0, loaded through the CLI.
+#[test]
+fn a_provider_with_a_required_program_replays_what_it_recorded() {
+    let sandbox = Sandbox::new();
+    let (installed, code) = sandbox.json(&[
+        "provider",
+        "install",
+        megaplan_cloud_tests::CONTRACT_0_2,
+        "--yes",
+    ]);
+    assert_eq!(code, 0, "{installed}");
+    std::fs::write(
+        sandbox.project().join("cloud.yaml"),
+        "provider: contract-0-2\nrepo: {url: u}\n",
+    )
+    .unwrap();
+    let cassette = sandbox.project().join("legacy.jsonl");
+    let cassette = cassette.to_str().unwrap();
+    let out = sandbox.run(&["--record", cassette, "exec", "hello"]);
+    assert_eq!(stdout(&out), "legacy: hello\n", "{out:?}");
+    let recorded = std::fs::read_to_string(cassette).unwrap();
+    assert!(
+        recorded
+            .lines()
+            .next()
+            .unwrap()
+            .contains(r#""call":"which""#),
+        "{recorded}"
+    );
+    let out = sandbox.run(&["--replay", cassette, "exec", "hello"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(stdout(&out), "legacy: hello\n");
+}
+
 #[test]
 fn errors_are_json_on_stdout_with_exit_1_and_usage_errors_exit_2() {
     let sandbox = Sandbox::new();
