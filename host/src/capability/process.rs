@@ -171,6 +171,11 @@ impl Capability {
             .map(|(k, v)| format!("{k}={} ", megaplan_cloud_shell::quote(v)))
             .collect();
         line.push_str(&cmd.display());
+        // Where it would run, as a line that can be pasted without moving the shell.
+        if let Some(dir) = &cmd.cwd {
+            let dir = megaplan_cloud_shell::quote(&dir.to_string_lossy());
+            line = format!("(cd {dir} && {line})");
+        }
         if let Some(note) = stdin::describe(&cmd.stdin) {
             line.push_str(&format!("  # stdin: {note}"));
         }

@@ -146,6 +146,15 @@ fn unknown_keys_warn_on_stderr_and_the_action_goes_on() {
     )
     .unwrap();
     let out = run(dir.path(), &["--dry-run", "exec", "pwd"]);
+    // The dry run shows where each command would run, as the journal does.
+    let shown = String::from_utf8_lossy(&out.stdout);
+    let deploy_dir = dir.path().join("home/megaplan-cloud");
+    assert!(
+        shown
+            .lines()
+            .any(|line| line.starts_with(&format!("(cd {} && docker", deploy_dir.display()))),
+        "{shown}"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("warning: cloud.yaml:4:3: unknown key `repo.brnach` is ignored (did you mean `repo.branch`?)"),
@@ -274,7 +283,11 @@ fn a_dry_run_of_status_and_resume_prints_the_status_command_only() {
         assert_eq!(out.status.code(), Some(0), "{action}");
         let stdout = String::from_utf8_lossy(&out.stdout);
         let last = stdout.lines().last().unwrap();
-        assert!(last.ends_with(status_line), "{action}: {stdout}");
+        // Run in the deploy directory, the line in parentheses.
+        assert!(
+            last.ends_with(&format!("{status_line})")),
+            "{action}: {stdout}"
+        );
         assert!(!stdout.contains('{'), "{action} printed no JSON: {stdout}");
     }
     let out = run(dir.path(), &["--dry-run", "resume"]);
