@@ -251,6 +251,11 @@ impl CloudSpec {
             locations: &locations,
         };
         let mut spec = validate::read(&reader, root, installed)?;
+        // A third-party provider's section is passed on as written, so it must at least
+        // be a mapping (or absent): `acme: demo` is an error, not an empty section.
+        if !providers::NAMES.contains(&spec.provider.as_str()) {
+            reader.mapping(reader::get(Some(root), &spec.provider), &spec.provider)?;
+        }
         spec.sections = root
             .iter()
             .filter_map(|(key, value)| {

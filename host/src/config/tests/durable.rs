@@ -127,3 +127,22 @@ fn enum_values_get_a_did_you_mean_and_required_keys_a_location() {
         "cloud.yaml:2:1: `repo.url` is required"
     );
 }
+
+#[test]
+fn a_third_party_section_must_be_a_mapping() {
+    let parse_with =
+        |text: &str| super::super::CloudSpec::parse(text, "cloud.yaml", &|name| name == "acme");
+    for bad in ["acme: demo\n", "acme: [1]\n"] {
+        let err = parse_with(&format!("provider: acme\nrepo: {{url: u}}\n{bad}")).unwrap_err();
+        assert_eq!(
+            err.message, "cloud.yaml:3:7: `acme` must be a mapping",
+            "{bad}"
+        );
+    }
+    for fine in ["", "acme:\n", "acme: {region: ams}\n"] {
+        let spec = parse_with(&format!("provider: acme\nrepo: {{url: u}}\n{fine}"))
+            .unwrap()
+            .spec;
+        assert!(spec.provider_section().is_object(), "{fine}");
+    }
+}
