@@ -156,6 +156,13 @@ impl DeployDirMount {
     }
 }
 
+/// Which of a streamed command's outputs a chunk came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    Out,
+    Err,
+}
+
 /// What kind of host call a journal line or a recorded interaction is about.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -163,7 +170,8 @@ pub enum CallKind {
     /// `process.run`: run to completion, output captured.
     #[default]
     Run,
-    /// A command whose merged output the host relays as it arrives (`logs`).
+    /// A command whose output the host relays as it arrives (`logs`), stdout and
+    /// stderr each to its own stream.
     Stream,
     /// A command on the operator's terminal (`attach`).
     Terminal,

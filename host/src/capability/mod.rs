@@ -33,8 +33,8 @@ use std::time::Duration;
 pub use backend::Backend;
 pub use cassette::{Player, Recorder};
 pub use command::{
-    CallKind, Caller, CommandSpec, DeployDirMount, EnvEntry, Output, OutputMode, ProcessError,
-    StdinSpec,
+    CallKind, Caller, Channel, CommandSpec, DeployDirMount, EnvEntry, Output, OutputMode,
+    ProcessError, StdinSpec,
 };
 pub use policy::{ProgramPolicy, Trust};
 

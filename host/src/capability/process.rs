@@ -6,14 +6,17 @@ use std::time::Instant;
 use super::cassette::Key;
 use super::journal::JournalEntry;
 use super::{
-    Backend, CallKind, Caller, Capability, CommandSpec, NONCE_PLACEHOLDER, Output, OutputMode,
-    ProcessError, rules, spawn, stdin,
+    Backend, CallKind, Caller, Capability, Channel, CommandSpec, NONCE_PLACEHOLDER, Output,
+    OutputMode, ProcessError, rules, spawn, stdin,
 };
+
+/// A streamed command's stdout and stderr, kept (up to the cap) for a cassette.
+type Streamed = (Vec<u8>, Vec<u8>);
 
 /// How a command's output reaches the host.
 enum Delivery<'a> {
     Capture,
-    Stream(&'a mut dyn FnMut(&[u8])),
+    Stream(&'a mut dyn FnMut(Channel, &[u8])),
     Terminal,
 }
 
@@ -76,13 +79,14 @@ impl Capability {
         Ok(output)
     }
 
-    /// Runs a command with stdout and stderr merged, handing raw chunks to `sink` as
-    /// they arrive; returns the exit status. The sink is responsible for redaction.
+    /// Runs a command handing raw chunks of its stdout and its stderr to `sink` as they
+    /// arrive, each tagged with its channel; returns the exit status. The sink is
+    /// responsible for redaction.
     pub fn stream(
         &self,
         caller: &Caller,
         cmd: &CommandSpec,
-        sink: &mut dyn FnMut(&[u8]),
+        sink: &mut dyn FnMut(Channel, &[u8]),
     ) -> Result<i32, ProcessError> {
         self.call(caller, cmd, Delivery::Stream(sink))
             .map(|o| o.status)
@@ -132,7 +136,8 @@ impl Capability {
                 output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
                 output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
                 if let Delivery::Stream(sink) = delivery {
-                    sink(&output.stdout);
+                    sink(Channel::Out, &output.stdout);
+                    sink(Channel::Err, &output.stderr);
                 }
                 Ok(output)
             }
@@ -140,8 +145,9 @@ impl Capability {
             Backend::Record(recorder) => {
                 let kind = delivery.kind();
                 let (mut output, streamed) = self.run_keeping_stream(caller, cmd, delivery)?;
-                if let Some(streamed) = streamed {
-                    output.stdout = streamed;
+                if let Some((stdout, stderr)) = streamed {
+                    output.stdout = stdout;
+                    output.stderr = stderr;
                 }
                 let stored = Output {
                     stdout: self.nonce_out(&output.stdout),
@@ -157,6 +163,7 @@ impl Capability {
                     .map_err(|e| ProcessError::Failed(e.message))?;
                 if kind == CallKind::Stream {
                     output.stdout.clear();
+                    output.stderr.clear();
                 }
                 Ok(output)
             }
@@ -191,19 +198,23 @@ impl Capability {
         caller: &Caller,
         cmd: &CommandSpec,
         delivery: &mut Delivery<'_>,
-    ) -> Result<(Output, Option<Vec<u8>>), ProcessError> {
+    ) -> Result<(Output, Option<Streamed>), ProcessError> {
         let Delivery::Stream(sink) = delivery else {
             return Ok((self.run_live(caller, cmd, delivery)?, None));
         };
         let cap = self.settings.output_cap;
-        let mut streamed = Vec::new();
-        let mut tee = |chunk: &[u8]| {
-            let room = cap.saturating_sub(streamed.len());
-            streamed.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            sink(chunk);
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let mut tee = |channel: Channel, chunk: &[u8]| {
+            let kept = match channel {
+                Channel::Out => &mut stdout,
+                Channel::Err => &mut stderr,
+            };
+            let room = cap.saturating_sub(kept.len());
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            sink(channel, chunk);
         };
         let output = self.run_live(caller, cmd, &mut Delivery::Stream(&mut tee))?;
-        Ok((output, Some(streamed)))
+        Ok((output, Some((stdout, stderr))))
     }
 
     fn run_live(

@@ -10,6 +10,8 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::collections::BTreeSet;
+
+use super::Channel;
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -240,39 +242,33 @@ pub(super) fn capture(
     Ok(Outcome { output, timed_out })
 }
 
-/// Runs with stdout and stderr merged into one pipe, handing chunks to `sink` as
-/// they are read.
+/// Runs with stdout and stderr on pipes of their own, handing each chunk to `sink` as
+/// it is read, tagged with its channel; one thread waits on both with `poll`, so
+/// neither stream can hold the other back.
 pub(super) fn stream(
     launch: Launch<'_>,
     timeout: Option<Duration>,
-    sink: &mut dyn FnMut(&[u8]),
+    sink: &mut dyn FnMut(Channel, &[u8]),
 ) -> std::io::Result<Outcome> {
     let deadline = timeout.map(|t| Instant::now() + t);
-    let (mut reader, writer) = std::io::pipe()?;
+    let (out_reader, out_writer) = std::io::pipe()?;
+    let (err_reader, err_writer) = std::io::pipe()?;
     let tag = super::reap::new_tag();
     let mut cmd = command(&launch);
     cmd.env(super::reap::TAG, &tag)
         .stdin(stdin_stdio(&launch.stdin))
-        .stdout(writer.try_clone()?)
-        .stderr(writer)
+        .stdout(out_writer)
+        .stderr(err_writer)
         .process_group(0);
     LiveGroup::prepare();
     let mut child = cmd.spawn()?;
     let _live = LiveGroup::register(&child);
-    // Drop our copies of the write end, or the reader never sees end-of-file.
+    // Drop our copies of the write ends, or the readers never see end-of-file.
     drop(cmd);
     let feeder = feed_stdin(&mut child, launch.stdin);
     let pid = child.id();
     let watchdog = deadline.map(|deadline| spawn_watchdog(pid, deadline, tag));
-    let mut buf = [0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => sink(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    relay_both(out_reader, err_reader, sink)?;
     let status = child.wait()?;
     let timed_out = watchdog.is_some_and(|w| w.fired());
     if let Some(feeder) = feeder {
@@ -285,6 +281,51 @@ pub(super) fn stream(
         },
         timed_out,
     })
+}
+
+/// Reads both pipes until both are closed, whichever has data first.
+fn relay_both(
+    out: std::io::PipeReader,
+    err: std::io::PipeReader,
+    sink: &mut dyn FnMut(Channel, &[u8]),
+) -> std::io::Result<()> {
+    use rustix::event::{PollFd, PollFlags, poll};
+    let mut pipes = [(Channel::Out, Some(out)), (Channel::Err, Some(err))];
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let ready: Vec<bool> = {
+            let mut fds: Vec<PollFd<'_>> = pipes
+                .iter()
+                .filter_map(|(_, pipe)| pipe.as_ref())
+                .map(|pipe| PollFd::new(pipe, PollFlags::IN))
+                .collect();
+            if fds.is_empty() {
+                return Ok(());
+            }
+            match poll(&mut fds, None) {
+                Ok(_) => {}
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            fds.iter().map(|fd| !fd.revents().is_empty()).collect()
+        };
+        let mut open = pipes.iter_mut().filter(|(_, pipe)| pipe.is_some());
+        for is_ready in ready {
+            let Some((channel, pipe)) = open.next() else {
+                break;
+            };
+            if !is_ready {
+                continue;
+            }
+            let reader = pipe.as_mut().expect("open");
+            match reader.read(&mut buf) {
+                Ok(0) => *pipe = None,
+                Ok(n) => sink(*channel, &buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 /// Kills a process group when its deadline passes, unless cancelled first.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::capability::{Capability, CommandSpec, Output, StdinSpec};
+use crate::capability::{Capability, Channel, CommandSpec, Output, StdinSpec};
 use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
 use crate::plugin::{
@@ -105,7 +105,9 @@ impl Session {
         Ok(())
     }
 
-    /// `logs`: follows or fetches the runner's logs, redacted line by line.
+    /// `logs`: follows or fetches the runner's logs, redacted line by line; the
+    /// command's stdout goes to stdout and its stderr to stderr, each redacted on its
+    /// own (a secret split across the two streams cannot be reassembled by either).
     pub fn logs(&mut self, follow: bool) -> CloudResult<()> {
         let capability = self.capability();
         let console = capability.console().clone();
@@ -115,17 +117,25 @@ impl Session {
                 Ok(())
             }
             LogSource::Streamed(cmd) => {
-                let mut redacted = StreamRedactor::new(capability.redactor());
+                let mut out = StreamRedactor::new(capability.redactor());
+                let mut err = StreamRedactor::new(capability.redactor());
                 let mut buffer = Vec::new();
-                let status = capability.stream(self.provider.caller(), &cmd, &mut |chunk| {
-                    redacted.feed(chunk, &mut buffer);
-                    if !buffer.is_empty() {
-                        console.out(&buffer);
-                        buffer.clear();
-                    }
-                })?;
-                redacted.finish(&mut buffer);
+                let status =
+                    capability.stream(self.provider.caller(), &cmd, &mut |channel, chunk| {
+                        match channel {
+                            Channel::Out => out.feed(chunk, &mut buffer),
+                            Channel::Err => err.feed(chunk, &mut buffer),
+                        }
+                        if !buffer.is_empty() {
+                            write_to(&console, channel, &buffer);
+                            buffer.clear();
+                        }
+                    })?;
+                out.finish(&mut buffer);
                 console.out(&buffer);
+                buffer.clear();
+                err.finish(&mut buffer);
+                console.err(&buffer);
                 check_status(status, &cmd, &capability)
             }
         }
@@ -185,7 +195,7 @@ impl Session {
             LogSource::Captured(bytes) => bytes,
             LogSource::Streamed(cmd) => {
                 let mut collected = Vec::new();
-                capability.stream(self.provider.caller(), &cmd, &mut |chunk| {
+                capability.stream(self.provider.caller(), &cmd, &mut |_, chunk| {
                     collected.extend_from_slice(chunk)
                 })?;
                 collected
@@ -196,6 +206,13 @@ impl Session {
         let lines: Vec<&str> = text.lines().collect();
         let from = lines.len().saturating_sub(count);
         Ok(lines[from..].iter().map(|line| line.to_string()).collect())
+    }
+}
+
+fn write_to(console: &crate::console::Console, channel: Channel, bytes: &[u8]) {
+    match channel {
+        Channel::Out => console.out(bytes),
+        Channel::Err => console.err(bytes),
     }
 }
 

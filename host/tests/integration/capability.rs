@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use megaplan_cloud::capability::{
-    Backend, Caller, Capability, CommandSpec, DeployDirMount, ProcessError, ProgramPolicy,
+    Backend, Caller, Capability, Channel, CommandSpec, DeployDirMount, ProcessError, ProgramPolicy,
     Settings, StdinSpec, Trust,
 };
 use megaplan_cloud::console::{Captured, Console};
@@ -98,18 +98,47 @@ fn exit_status_and_stderr_come_back() {
 }
 
 #[test]
-fn streaming_merges_stderr_and_delivers_chunks() {
+fn streaming_keeps_stdout_and_stderr_apart_and_neither_waits_for_the_other() {
     let (cap, _) = capability(Backend::Live, 1 << 20);
-    let mut seen = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let seen_err = dir.path().join("seen-err");
+    // stdout says nothing until the host has received stderr's line: a relay that
+    // waited on stdout first would never get there (the timeout would end it).
+    let mut cmd = sh(&format!(
+        "echo two >&2; until [ -e '{}' ]; do sleep 0.01; done; echo one; echo three >&2; exit 3",
+        seen_err.display()
+    ));
+    cmd.timeout = Some(Duration::from_secs(20));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let status = cap
-        .stream(
-            &caller(),
-            &sh("echo one; echo two >&2; exit 3"),
-            &mut |chunk| seen.extend_from_slice(chunk),
-        )
+        .stream(&caller(), &cmd, &mut |channel, chunk| match channel {
+            Channel::Out => out.extend_from_slice(chunk),
+            Channel::Err => {
+                err.extend_from_slice(chunk);
+                std::fs::write(&seen_err, "").unwrap();
+            }
+        })
         .unwrap();
     assert_eq!(status, 3);
-    assert_eq!(String::from_utf8(seen).unwrap(), "one\ntwo\n");
+    assert_eq!(String::from_utf8(out).unwrap(), "one\n");
+    assert_eq!(String::from_utf8(err).unwrap(), "two\nthree\n");
+}
+
+#[test]
+fn a_stream_larger_than_a_pipe_on_both_channels_does_not_deadlock() {
+    let (cap, _) = capability(Backend::Live, 1 << 20);
+    let (mut out, mut err) = (0usize, 0usize);
+    let script = "head -c 300000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' b >&2";
+    cap.stream(
+        &caller(),
+        &sh(script),
+        &mut |channel, chunk| match channel {
+            Channel::Out => out += chunk.len(),
+            Channel::Err => err += chunk.len(),
+        },
+    )
+    .unwrap();
+    assert_eq!((out, err), (300_000, 300_000));
 }
 
 #[test]
@@ -119,7 +148,7 @@ fn a_streamed_command_with_a_timeout_is_killed() {
     cmd.timeout = Some(Duration::from_millis(300));
     let mut seen = Vec::new();
     let err = cap
-        .stream(&caller(), &cmd, &mut |c| seen.extend_from_slice(c))
+        .stream(&caller(), &cmd, &mut |_, c| seen.extend_from_slice(c))
         .unwrap_err();
     assert!(matches!(err, ProcessError::TimedOut(_)), "{err:?}");
     assert_eq!(seen, b"start\n");

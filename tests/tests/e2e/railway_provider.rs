@@ -176,7 +176,7 @@ fn every_operation_transcript() {
     };
     let mut logs = Vec::new();
     capability
-        .stream(provider.caller(), &snapshot, &mut |chunk| {
+        .stream(provider.caller(), &snapshot, &mut |_, chunk| {
             logs.extend_from_slice(chunk)
         })
         .unwrap();

@@ -196,7 +196,7 @@ fn every_operation(place: &Place, spec: &CloudSpec, cassette: &str) -> Vec<Strin
     };
     let mut logs = Vec::new();
     let status = capability
-        .stream(provider.caller(), &snapshot, &mut |chunk| {
+        .stream(provider.caller(), &snapshot, &mut |_, chunk| {
             logs.extend_from_slice(chunk)
         })
         .unwrap();
