@@ -437,3 +437,24 @@ fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
         .count();
     assert_eq!(adds, 1);
 }
+
+/// `logs --no-follow > file` keeps what the transport says about itself out of the
+/// file: the command's stdout goes to stdout, its stderr to stderr.
+#[test]
+fn logs_keep_the_transports_stdout_and_stderr_apart() {
+    let fake = Fake::new();
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(fake.state("logs-stderr"), "").unwrap();
+    let out = fake.cli(project.path(), &["logs", "--no-follow"]);
+    assert!(out.status.success(), "{out:?}");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(stdout.contains("=== entrypoint idle ==="), "{stdout}");
+    assert!(!stdout.contains("streaming logs"), "{stdout}");
+    assert!(
+        stderr.contains("fake railway: streaming logs for agent"),
+        "{stderr}"
+    );
+}
