@@ -100,6 +100,32 @@ impl ProviderImpl for Local {
         }
     }
 
+    /// The Docker engine answers, and which Compose the commands will use.
+    fn doctor(_ctx: Context) -> Result<Vec<Check>, ProviderError> {
+        let engine = Cmd::new("docker")
+            .args(["version", "--format", "{{.Server.Version}}"])
+            .run()?;
+        let engine = Check {
+            name: "docker engine".into(),
+            ok: engine.status == 0,
+            detail: if engine.status == 0 {
+                format!("Docker {}", engine.stdout_text().trim())
+            } else {
+                format!("not reachable: {}", engine.stderr_text().trim())
+            },
+        };
+        let compose = Check {
+            name: "compose".into(),
+            ok: true,
+            detail: if Compose::standalone() {
+                "docker-compose (the compose plugin is missing)".into()
+            } else {
+                "docker compose".into()
+            },
+        };
+        Ok(vec![engine, compose])
+    }
+
     /// Compose refuses to build while the `env_file` is missing, so build writes it too.
     fn build(ctx: Context) -> Result<(), ProviderError> {
         let compose = Compose::from(&ctx)?;

@@ -186,6 +186,39 @@ impl ProviderImpl for Ssh {
         }
     }
 
+    /// Connectivity and the remote Docker engine, in one ssh call.
+    fn doctor(ctx: Context) -> Result<Vec<Check>, ProviderError> {
+        let c = config(&ctx)?;
+        let out = c
+            .remote("docker version --format '{{.Server.Version}}'")
+            .run()?;
+        let check = match out.status {
+            0 => Check {
+                name: format!("docker on {}", c.target()),
+                ok: true,
+                detail: format!("reachable over ssh, Docker {}", out.stdout_text().trim()),
+            },
+            255 => Check {
+                name: format!("ssh to {}", c.target()),
+                ok: false,
+                detail: format!(
+                    "cannot connect (port {}): {}",
+                    c.port,
+                    out.stderr_text().trim()
+                ),
+            },
+            status => Check {
+                name: format!("docker on {}", c.target()),
+                ok: false,
+                detail: format!(
+                    "ssh works, but `docker version` failed (exit {status}): {}",
+                    out.stderr_text().trim()
+                ),
+            },
+        };
+        Ok(vec![check])
+    }
+
     /// Syncs the deploy directory to `remote_dir` (rsync, or `scp -r` without it) and
     /// builds the image there.
     fn build(ctx: Context) -> Result<(), ProviderError> {

@@ -101,6 +101,25 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
         "value=***REDACTED***\n"
     );
 
+    // doctor: the engine answers, the Compose in use is named, the workdir persists.
+    let doctor: serde_json::Value = serde_json::from_str(&project.ok(&["doctor"])).unwrap();
+    assert_eq!(doctor["success"], true, "{doctor}");
+    let details: Vec<&str> = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["detail"].as_str().unwrap())
+        .collect();
+    assert!(
+        details.iter().any(|d| d.starts_with("Docker ")),
+        "{details:?}"
+    );
+    assert!(
+        details.iter().any(|d| d.starts_with("docker")),
+        "{details:?}"
+    );
+    assert_eq!(doctor["warnings"], serde_json::json!([]));
+
     // stdin passes through exec.
     project.stdin_passes_through();
     project.plan_workflows_run_megaplan();

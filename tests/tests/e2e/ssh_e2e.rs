@@ -84,6 +84,33 @@ fn the_whole_lifecycle_through_a_real_sshd() {
         project.ok(&["exec", "echo \"value=$E2E_SECRET\""]),
         "value=***REDACTED***\n"
     );
+    // doctor reaches the Docker host and warns that this runner keeps no workspace.
+    let out = project.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = report["checks"].as_array().unwrap();
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["name"] == "docker on root@127.0.0.1"
+                && c["ok"] == true
+                && c["detail"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("reachable over ssh, Docker ")),
+        "{report}"
+    );
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("set ssh.workspace_dir"),
+        "{report}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("WARN: the runner has no persistent workspace")
+    );
 
     project.stdin_passes_through();
     project.plan_workflows_run_megaplan();
@@ -174,6 +201,23 @@ fn a_connection_failure_names_the_host() {
         message.starts_with(&format!("ssh to root@127.0.0.1 (port {port}) failed: ")),
         "{message}"
     );
+    // doctor says the same, as a failed check, with exit 1.
+    let out = remote.project.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ssh to root@127.0.0.1")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert_eq!(check["ok"], false);
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("cannot connect (port {port})"))
+    );
 }
 
 #[test]
@@ -191,6 +235,12 @@ fn a_persistent_workspace_survives_redeploys_and_destroy() {
     project.ok(&["build"]);
     project.ok(&["deploy"]);
     project.wait_for_agent();
+    let doctor: serde_json::Value = serde_json::from_str(&project.ok(&["doctor"])).unwrap();
+    assert_eq!(
+        doctor["warnings"],
+        serde_json::json!([]),
+        "a persistent workspace: no warning"
+    );
     let first = docker_ok(&["inspect", "-f", "{{.Id}}", &remote.container]);
     project.workspace_survives_redeploys();
     let last = docker_ok(&["inspect", "-f", "{{.Id}}", &remote.container]);
