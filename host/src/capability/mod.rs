@@ -88,6 +88,9 @@ pub struct Capability {
     journal: Journal,
     /// The nonce of the operation under way (see [`fresh_nonce`]).
     nonce: std::sync::Mutex<String>,
+    /// While set, each command run is announced on stderr under this label and its
+    /// output shown after it, redacted (`build`, `deploy`).
+    progress: std::sync::Mutex<Option<&'static str>>,
 }
 
 /// The placeholder cassettes store instead of an operation's nonce.
@@ -124,7 +127,18 @@ impl Capability {
             settings,
             journal,
             nonce: std::sync::Mutex::new(String::new()),
+            progress: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Shows the commands of the operation under way (and what they print) on stderr,
+    /// or stops (`None`).
+    pub fn show_progress(&self, label: Option<&'static str>) {
+        *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = label;
+    }
+
+    pub(crate) fn progress(&self) -> Option<&'static str> {
+        *self.progress.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The operation under way uses this nonce; cassettes store it as a placeholder.

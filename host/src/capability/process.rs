@@ -70,11 +70,24 @@ impl Capability {
     /// Runs a command to completion, capturing its output. Text output is redacted
     /// before it is returned.
     pub fn run(&self, caller: &Caller, cmd: &CommandSpec) -> Result<Output, ProcessError> {
+        let shown = self
+            .progress()
+            .filter(|_| self.settings.backend.runs_programs());
+        if let Some(label) = shown {
+            let line = format!("{label}: {}", cmd.display());
+            self.settings
+                .console
+                .err_line(&self.settings.redactor.redact(&line));
+        }
         let mut output = self.call(caller, cmd, Delivery::Capture)?;
         if cmd.output == OutputMode::Text {
             let redactor = &self.settings.redactor;
             output.stdout = redactor.redact_bytes(&output.stdout).into_owned();
             output.stderr = redactor.redact_bytes(&output.stderr).into_owned();
+            if shown.is_some() {
+                self.settings.console.err(&output.stdout);
+                self.settings.console.err(&output.stderr);
+            }
         }
         Ok(output)
     }

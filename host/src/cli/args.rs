@@ -30,6 +30,9 @@ pub struct GlobalArgs {
     /// Show every subprocess call (the journal line) on stderr
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+    /// No progress on stderr: build and deploy do not show their commands and output
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     /// Run live and record every subprocess call (redacted) into this cassette
     #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["replay", "dry_run"])]
     pub record: Option<PathBuf>,

@@ -31,6 +31,7 @@ fn options(global: GlobalArgs) -> Options {
         verbose: global.verbose,
         record: global.record,
         replay: global.replay,
+        quiet: global.quiet,
     }
 }
 

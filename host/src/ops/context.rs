@@ -26,6 +26,8 @@ pub struct Options {
     pub verbose: bool,
     pub record: Option<PathBuf>,
     pub replay: Option<PathBuf>,
+    /// `--quiet`: no progress lines on stderr (results and errors still print).
+    pub quiet: bool,
 }
 
 pub struct Context {
@@ -197,7 +199,8 @@ impl Context {
             ));
         }
         let is_set = |name: &str| self.secrets.is_set(name);
-        let session = Session::new(provider, op_context(spec, request.session, &is_set));
+        let mut session = Session::new(provider, op_context(spec, request.session, &is_set));
+        session.show_progress = !self.options.quiet;
         // A replay checks too, from the cassette, as the recording did; only a dry run,
         // which answers nothing, skips the check.
         if request.check_programs && !crate::workflow::Runner::dry_run(&session) {

@@ -41,7 +41,9 @@ pub fn deploy(ctx: &mut Context, wait: Option<std::time::Duration>) -> CloudResu
             .has_feature(crate::plugin::Feature::RemoteExec);
         match wait {
             Some(timeout) if session.runs_programs() && can_probe => {
-                session.note("deploy: waiting for the runner's health server");
+                if session.show_progress {
+                    session.note("deploy: waiting for the runner's health server");
+                }
                 super::health::wait(session, port, timeout)
             }
             _ => Ok(()),

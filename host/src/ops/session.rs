@@ -17,6 +17,8 @@ use crate::workflow::Runner;
 pub struct Session {
     provider: ProviderInstance,
     ctx: OpContext,
+    /// `build` and `deploy` show each command and its output (off with `--quiet`).
+    pub show_progress: bool,
 }
 
 /// What a provider operation is told about `spec`. `is_set` says whether a secret has
@@ -56,7 +58,11 @@ fn check_status(status: i32, cmd: &CommandSpec, capability: &Capability) -> Clou
 
 impl Session {
     pub fn new(provider: ProviderInstance, ctx: OpContext) -> Self {
-        Session { provider, ctx }
+        Session {
+            provider,
+            ctx,
+            show_progress: true,
+        }
     }
 
     pub fn description(&self) -> &ProviderDescription {
@@ -158,7 +164,11 @@ impl Session {
     }
 
     pub fn build(&mut self) -> CloudResult<()> {
-        self.provider.build(&self.ctx)
+        let capability = self.capability();
+        capability.show_progress(self.show_progress.then_some("build"));
+        let built = self.provider.build(&self.ctx);
+        capability.show_progress(None);
+        built
     }
 
     /// `deploy`, after making sure `resources.volume` exists and is attached when the
@@ -168,7 +178,11 @@ impl Session {
             let said = self.provider.volume(&self.ctx, VolumeAction::Ensure)?;
             self.note(&said);
         }
-        self.provider.deploy(&self.ctx)
+        let capability = self.capability();
+        capability.show_progress(self.show_progress.then_some("deploy"));
+        let deployed = self.provider.deploy(&self.ctx);
+        capability.show_progress(None);
+        deployed
     }
 
     pub fn down(&mut self) -> CloudResult<()> {

@@ -427,6 +427,10 @@ fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
             .unwrap_or_else(|| panic!("no `{needle}` in {argv}"))
     };
     assert!(position("volume") < position("up "), "{argv}");
+    // The deploy's commands and what the CLI said are shown (redacted), not dropped.
+    assert!(stderr.contains("deploy: railway up "), "{stderr}");
+    assert!(stderr.contains("Deploy complete"), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
     // A second deploy finds it attached and adds none.
     let out = deploy();
     assert!(String::from_utf8_lossy(&out.stderr).contains("volume agent-volume is attached"));
@@ -436,6 +440,13 @@ fn deploy_through_the_cli_attaches_the_volume_before_the_runner_starts() {
         .filter(|line| line.contains(" add "))
         .count();
     assert_eq!(adds, 1);
+    let quiet = fake.cli(project.path(), &["--quiet", "deploy", "--no-wait"]);
+    assert!(quiet.status.success());
+    let said = String::from_utf8_lossy(&quiet.stderr);
+    assert!(
+        !said.contains("deploy: railway up") && !said.contains("Deploy complete"),
+        "{said}"
+    );
 }
 
 /// `logs --no-follow > file` keeps what the transport says about itself out of the
