@@ -49,7 +49,12 @@ impl Marker {
 
 /// The marker key of a cloud.yaml: SHA-256 of its resolved absolute path, 16 hex.
 pub fn key(cloud_yaml: &Path) -> String {
-    let digest = Sha256::digest(cloud_yaml.to_string_lossy().as_bytes());
+    short_sha256(&cloud_yaml.to_string_lossy())
+}
+
+/// The first 16 hex characters of the SHA-256 of `text`.
+fn short_sha256(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
@@ -63,8 +68,7 @@ pub fn path(home: &CloudHome, cloud_yaml: &Path) -> PathBuf {
 /// second chain from the same cloud.yaml does not forget the first.
 /// `chains/<sha256(session)[:16]>.json`, whatever characters the session has.
 pub fn session_path(home: &CloudHome, cloud_yaml: &Path, session: &str) -> PathBuf {
-    let digest = Sha256::digest(session.as_bytes());
-    let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let name = short_sha256(session);
     home.markers_dir()
         .join(key(cloud_yaml))
         .join("chains")

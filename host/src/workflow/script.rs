@@ -29,6 +29,14 @@ t() { n=$1; shift; "$@" >"$s/o" 2>"$s/e" </dev/null; c=$?; r "$n" "$c"; return "
 f() { printf ']}\n'; exit 0; }
 "#;
 
+/// The value of `key=value` among the words a step printed; `None` when absent or
+/// empty. The steps that report facts print them this way.
+pub fn named_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
+    text.split_whitespace()
+        .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
+        .filter(|value| !value.is_empty())
+}
+
 /// A script under construction: a prelude, then steps in order.
 pub struct Script {
     text: String,

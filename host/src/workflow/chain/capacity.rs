@@ -7,7 +7,7 @@ use serde_json::json;
 use megaplan_cloud_shell::quote;
 
 use crate::error::{CloudError, CloudResult};
-use crate::workflow::script::StepResult;
+use crate::workflow::script::{StepResult, named_value};
 
 /// The step's exit when the filesystem is under a floor (ENOSPC's number).
 pub const LOW: i32 = 28;
@@ -36,21 +36,15 @@ pub fn line(dir: &str, floors: Floors) -> String {
     )
 }
 
-fn field<'t>(text: &'t str, key: &str) -> Option<&'t str> {
-    text.split_whitespace()
-        .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
-        .filter(|value| !value.is_empty())
-}
-
 /// `runner_low_disk` with the numbers, or nothing.
 pub fn result(floors: Floors, step: &StepResult) -> CloudResult<()> {
     if step.exit != LOW {
         return Ok(());
     }
     let text = step.stdout_text();
-    let number = |key| field(&text, key).and_then(|v| v.parse::<u64>().ok());
+    let number = |key| named_value(&text, key).and_then(|v| v.parse::<u64>().ok());
     let (bytes, inodes) = (number("free_bytes"), number("free_inodes"));
-    let path = field(&text, "path").unwrap_or("/");
+    let path = named_value(&text, "path").unwrap_or("/");
     let gib = |n: u64| format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64);
     Err(CloudError::new(
         "runner_low_disk",

@@ -9,7 +9,7 @@ use megaplan_cloud_shell::{posix_parent, quote};
 
 use super::identity::{Identity, Placement};
 use crate::error::{CloudError, CloudResult};
-use crate::workflow::script::StepResult;
+use crate::workflow::script::{StepResult, named_value};
 
 /// The session step's exit when the running session belongs to another chain.
 pub const OTHER_OWNER: i32 = 17;
@@ -143,11 +143,7 @@ fn seen(step: &StepResult) -> (bool, String) {
     let text = step.stdout_text();
     let first = text.lines().next().unwrap_or_default();
     let alive = first.contains("alive=1");
-    let owner = first
-        .split_whitespace()
-        .find_map(|word| word.strip_prefix("owner="))
-        .unwrap_or("none")
-        .to_string();
+    let owner = named_value(first, "owner").unwrap_or("none").to_string();
     (alive, owner)
 }
 

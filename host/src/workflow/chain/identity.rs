@@ -29,10 +29,7 @@ impl Identity {
             seed_plan.unwrap_or_default(),
             labels.join(",")
         );
-        let digest = Sha1::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = sha1_hex(&text, 20);
         Identity {
             text,
             digest,
@@ -123,12 +120,16 @@ pub fn file_stem(session: &str) -> String {
     if safe == session {
         return safe;
     }
-    let digest: String = Sha1::digest(session.as_bytes())
+    format!("{safe}-{}", sha1_hex(session, 4))
+}
+
+/// The first `bytes` bytes of the SHA-1 of `text`, in hex.
+fn sha1_hex(text: &str, bytes: usize) -> String {
+    Sha1::digest(text.as_bytes())
         .iter()
-        .take(4)
+        .take(bytes)
         .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("{safe}-{digest}")
+        .collect()
 }
 
 /// What the operator configured, for [`place`].

@@ -64,11 +64,16 @@ impl LaunchRequest<'_> {
         )
     }
 
+    /// Core's state file for this chain.
+    fn state_path(&self) -> String {
+        state_path(self.remote_spec())
+    }
+
     fn watch(&self) -> Option<Watch> {
         self.verify_secs.map(|timeout_secs| Watch {
             session: self.session().to_string(),
             log: verify::log_path(&self.repo.workspace, &self.claim.placement.chain_log),
-            state_path: state_path(self.remote_spec()),
+            state_path: self.state_path(),
             timeout_secs,
         })
     }
@@ -186,7 +191,7 @@ pub fn script(request: &LaunchRequest<'_>, archive: &Archive, source: Source<'_>
             .step_or_stop("deps", &deps_line(request.runtime_commands), &[])
             .stop_if_output();
     }
-    let state = state_path(request.remote_spec());
+    let state = request.state_path();
     script
         .step_or_stop(
             "session",

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use megaplan_cloud_shell::{posix_join, quote};
 
 use crate::error::{CloudError, CloudResult};
-use crate::workflow::script::StepResult;
+use crate::workflow::script::{StepResult, named_value};
 
 /// How many of the log's last lines a failed launch reports.
 pub const TAIL_LINES: usize = 20;
@@ -113,11 +113,6 @@ impl Verification {
     }
 }
 
-fn field<'t>(line: &'t str, key: &str) -> Option<&'t str> {
-    line.split_whitespace()
-        .find_map(|word| word.strip_prefix(key)?.strip_prefix('='))
-}
-
 /// Reads the verify step; a dead session is `chain_launch_failed` with the log's tail.
 pub fn result(
     redact: &dyn Fn(&str) -> String,
@@ -127,7 +122,7 @@ pub fn result(
     let text = redact(&step.stdout_text());
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default();
-    let number = |key| field(first, key).and_then(|v| v.parse::<u64>().ok());
+    let number = |key| named_value(first, key).and_then(|v| v.parse::<u64>().ok());
     let (Some(alive), Some(size), Some(state)) = (number("alive"), number("size"), number("state"))
     else {
         return Err(CloudError::new(

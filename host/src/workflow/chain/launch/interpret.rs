@@ -8,7 +8,6 @@ use crate::config::Repo;
 use crate::error::{CloudError, CloudResult};
 use crate::workflow::Runner;
 use crate::workflow::chain::archive::Archive;
-use crate::workflow::chain::state_path;
 use crate::workflow::script::{Report, StepResult};
 
 fn reached<'r>(report: &'r Report, step: &str) -> CloudResult<&'r StepResult> {
@@ -46,7 +45,7 @@ pub(super) fn interpret(
     let redact = |text: &str| runner.redact(text);
     let placement = request.claim.placement;
     let stopped_previous = claim::session_result(&redact, placement, reached(report, "session")?)?;
-    let state = state_path(request.remote_spec());
+    let state = request.state_path();
     let state_reset = claim::reset_result(&redact, &state, reached(report, "reset")?)?;
     let (checked_out_branch, head) = head_result(reached(report, "head")?);
     let unpack = reached(report, "unpack")?;
