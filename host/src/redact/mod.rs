@@ -4,7 +4,9 @@
 //! Rules (the reference's, plus what the most trusted runners do; docs/architecture.md):
 //! 1. `NAME=value`, `NAME: value`, `NAME="value"`, `NAME='value'` for configured secret
 //!    names, whatever the value's length: the value is replaced, the name, separator
-//!    and quotes kept.
+//!    and quotes kept. A quote left open runs to the end of the line; an unquoted value
+//!    ends at ASCII whitespace or a quote only (bytes, so that a stream that has to
+//!    cut a giant value can swallow its tail by the same rule, see [`Continuation`]).
 //! 2. Literal secret values of at least 8 characters, in every form of [`variants`]
 //!    (trimmed, each line, base64 at three alignments, URL-encoded, JSON-escaped),
 //!    longest first, also inside base64 wrapped at 64 or 76 columns; values of 4 to 7
@@ -31,6 +33,29 @@ pub use stream::StreamRedactor;
 pub use variants::{MIN_LITERAL_LEN, MIN_WORD_LEN, short_forms, variants};
 
 pub const REPLACEMENT: &str = "***REDACTED***";
+
+/// What may still belong to a match cut at the end of a stream's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Continuation {
+    /// A token shape or an encoded secret: letters, digits and `_-+/=.%~`.
+    Token,
+    /// An unquoted named value: anything but ASCII whitespace and quotes.
+    Unquoted,
+    /// A quoted named value: anything up to its closing quote or the end of the line.
+    Quoted(u8),
+}
+
+impl Continuation {
+    /// How many bytes at the start of `bytes` continue the match.
+    pub(crate) fn span(self, bytes: &[u8]) -> usize {
+        let goes_on = |b: u8| match self {
+            Continuation::Token => b.is_ascii_alphanumeric() || b"_-+/=.%~".contains(&b),
+            Continuation::Unquoted => !b.is_ascii_whitespace() && b != b'"' && b != b'\'',
+            Continuation::Quoted(quote) => b != quote && b != b'\n',
+        };
+        bytes.iter().take_while(|&&b| goes_on(b)).count()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Redactor {
@@ -65,7 +90,7 @@ impl Redactor {
         // Separators never cross a newline, so a stream can always cut at one.
         let named = (!names.is_empty()).then(|| {
             Regex::new(&format!(
-                r#"\b(?:{alternatives})[^\S\n]*[:=][^\S\n]*(?:"([^"\n]*)"|'([^'\n]*)'|([^\s"']+))"#
+                r#"\b(?:{alternatives})[^\S\n]*[:=][^\S\n]*(?:"((?-u:[^"\n])*)"?|'((?-u:[^'\n])*)'?|((?-u:[^\s"'])+))"#
             ))
             .expect("escaped names form a valid pattern")
         });
@@ -159,6 +184,28 @@ impl Redactor {
         let tail = &self.name_tail.as_ref()?;
         let from = hay.len().saturating_sub(self.longest_name + 4096);
         tail.find(&hay[from..]).map(|m| from + m.start())
+    }
+
+    /// How a match that fills `hay` from its start to its end goes on, for a stream
+    /// that has to flush it before it ends: a named value by its own rule, anything
+    /// else as a token.
+    pub(crate) fn continuation(&self, hay: &[u8]) -> Continuation {
+        let named = self.named.as_ref().and_then(|named| named.captures(hay));
+        match named {
+            Some(c)
+                if c.get(0)
+                    .is_some_and(|m| m.start() == 0 && m.end() == hay.len()) =>
+            {
+                if c.get(1).is_some() {
+                    Continuation::Quoted(b'"')
+                } else if c.get(2).is_some() {
+                    Continuation::Quoted(b'\'')
+                } else {
+                    Continuation::Unquoted
+                }
+            }
+            _ => Continuation::Token,
+        }
     }
 
     /// The ranges to replace, and the full extent of every match (a `NAME=value`

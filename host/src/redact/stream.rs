@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::{REPLACEMENT, Redactor};
+use super::{Continuation, REPLACEMENT, Redactor};
 
 /// How much of a newline-less line is buffered before it is flushed early.
 pub const WINDOW: usize = 64 * 1024;
@@ -18,18 +18,14 @@ pub struct StreamRedactor<'a> {
     pending: Vec<u8>,
     window: usize,
     holdback: usize,
-    /// A token longer than the window was cut; its tail is swallowed too.
-    in_token: bool,
+    /// A match longer than the window was cut; its tail is swallowed too, by the rule
+    /// of the match.
+    in_match: Option<Continuation>,
     /// The last byte written, the left context of what comes next.
     before: Option<u8>,
     /// What was written last ended with a replacement: a match that continues it at
     /// the start of the next block is part of the same one (as the whole text has it).
     ended_in_replacement: bool,
-}
-
-/// Characters that can continue a token, a named value or an encoded secret.
-fn continues_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"_-+/=.%~".contains(&b)
 }
 
 impl<'a> StreamRedactor<'a> {
@@ -45,7 +41,7 @@ impl<'a> StreamRedactor<'a> {
             pending: Vec::new(),
             window: window.max(holdback * 2),
             holdback,
-            in_token: false,
+            in_match: None,
             before: None,
             ended_in_replacement: false,
         }
@@ -53,13 +49,12 @@ impl<'a> StreamRedactor<'a> {
 
     /// Feeds a chunk, appending whatever can already be written to `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
-        if self.in_token {
-            let tail = chunk.iter().take_while(|&&b| continues_token(b)).count();
-            chunk = &chunk[tail..];
+        if let Some(continuation) = self.in_match {
+            chunk = &chunk[continuation.span(chunk)..];
             if chunk.is_empty() {
                 return;
             }
-            self.in_token = false;
+            self.in_match = None;
         }
         let Some(last_newline) = memchr_last_newline(chunk) else {
             self.pending.extend_from_slice(chunk);
@@ -121,15 +116,16 @@ impl<'a> StreamRedactor<'a> {
             }
         }
         if cut == 0 {
-            // One match fills the whole window: a token longer than any real one.
-            // Redact it and swallow its continuation.
-            if !self.ended_in_replacement {
-                out.extend_from_slice(REPLACEMENT.as_bytes());
+            // One match fills the whole window: longer than any real secret. Redact it
+            // to the end (a named value keeps its name) and swallow its continuation.
+            let mut ranges = ranges;
+            match ranges.last_mut() {
+                Some(last) => last.end = len,
+                None => ranges.push(0..len),
             }
-            self.ended_in_replacement = true;
-            self.before = self.pending.last().copied();
-            self.pending.clear();
-            self.in_token = true;
+            self.in_match = Some(self.redactor.continuation(&self.pending));
+            let pending = std::mem::take(&mut self.pending);
+            self.write(&pending, &ranges, out);
             return;
         }
         let flushed: Vec<Range<usize>> = ranges.into_iter().filter(|r| r.end <= cut).collect();
@@ -235,6 +231,41 @@ mod tests {
             .chain([b" after\n".as_slice()])
             .collect();
         assert_eq!(run(&r, 1024, &chunks), "***REDACTED*** after\n");
+    }
+
+    #[test]
+    fn a_giant_named_value_is_swallowed_by_its_own_rule() {
+        // Found by the property test: a value longer than the window, with non-ASCII in
+        // it, lost its tail after the first letter that a token cannot hold.
+        let r = Redactor::new(&["API_SECRET".into()], &[]);
+        for (value, after) in [
+            (
+                format!("{}é{}", "a".repeat(3000), "b".repeat(3000)),
+                " after\n",
+            ),
+            (
+                format!("\"{} {}", "c".repeat(3000), "d é".repeat(900)),
+                "\" after\n",
+            ),
+        ] {
+            let text = format!("x API_SECRET={value}{after}");
+            let chunks: Vec<&[u8]> = text.as_bytes().chunks(100).collect();
+            let streamed = run(&r, 1024, &chunks);
+            assert_eq!(streamed, r.redact(&text), "{value:.20}");
+            assert!(
+                !streamed.contains('é') && !streamed.contains("bbb"),
+                "{streamed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_whose_quote_never_closes_is_redacted_to_the_end_of_its_line() {
+        let r = Redactor::new(&["API_SECRET".into()], &[]);
+        assert_eq!(
+            r.redact("API_SECRET=\"open value\nnext"),
+            "API_SECRET=\"***REDACTED***\nnext"
+        );
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub fn short_forms(value: &str) -> Vec<String> {
 
 fn percent_forms(value: &str) -> Vec<String> {
     let mut forms = Vec::new();
-    for set in [URI_DATA, PYTHON_QUOTE, URI_COMPONENT] {
+    for set in [NON_ALPHANUMERIC, URI_DATA, PYTHON_QUOTE, URI_COMPONENT] {
         let encoded = utf8_percent_encode(value, set).to_string();
         // Form encoding writes a space as `+`.
         let form = encoded.replace("%20", "+");
