@@ -342,3 +342,40 @@ fn a_runner_that_dies_at_boot_fails_the_deploy() {
         );
     }
 }
+
+/// A secret pasted into the operator's own Dockerfile reaches the terminal only
+/// redacted: in the build's progress (Docker echoes each step and its output) and in
+/// `--verbose`, `doctor` and `--dry-run deploy`.
+#[test]
+fn build_output_and_doctor_with_a_secret_in_them_are_redacted() {
+    let local = Local::new();
+    let project = &local.project;
+    let pasted = format!(
+        "{}\nRUN echo \"pasted token {SECRET} here\"\n",
+        megaplan_cloud_tests::TEST_DOCKERFILE
+    );
+    std::fs::write(project.path().join("Dockerfile.test"), pasted).unwrap();
+    for args in [
+        &["build"][..],
+        &["--verbose", "build"],
+        &["doctor"],
+        &["--dry-run", "deploy"],
+    ] {
+        let out = project.run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            !stdout.contains(SECRET) && !stderr.contains(SECRET),
+            "{args:?} leaked: {stdout}\n{stderr}"
+        );
+        if args.ends_with(&["build"]) {
+            assert!(
+                stderr.contains("pasted token ***REDACTED*** here"),
+                "{args:?}: the step's output is shown, redacted: {stderr}"
+            );
+        }
+    }
+}

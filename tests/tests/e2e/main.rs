@@ -1,5 +1,5 @@
 //! The end-to-end suite, as one test binary: every module links the whole host,
-//! wasmtime included, so one binary instead of nine saves about half a gigabyte of disk
+//! wasmtime included, so one binary instead of a dozen saves about half a gigabyte of disk
 //! and eight links per build. Run one part with a filter, e.g.
 //! `cargo test -p megaplan-cloud-tests local_e2e`.
 
@@ -8,6 +8,7 @@
 
 mod cli;
 mod config_cli;
+mod dockerfile;
 mod escapes;
 mod hostile;
 mod local_e2e;
