@@ -3,10 +3,22 @@
 
 // A benchmark reports on stdout and fails by panicking.
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+// The shared measuring helpers also start processes and read the bench's slack setting.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    clippy::zombie_processes
+)]
 
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+#[path = "support/measure.rs"]
+#[allow(dead_code)]
+mod measure;
+
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group};
 use megaplan_cloud::capability::{Capability, Settings, Trust};
 use megaplan_cloud::console::Console;
 use megaplan_cloud::plugin::registry::BUILTIN_PROVIDERS;
@@ -50,5 +62,49 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// The budgets, checked after criterion's report: the median of a few direct runs
+/// each, so the bench fails (not just reports) when a path is far over.
+fn budgets() {
+    let bytes = local_provider();
+    let median_ms = |runs: usize, f: &dyn Fn()| {
+        let mut times: Vec<f64> = (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                f();
+                started.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        times[runs / 2]
+    };
+    let uncached = Runtime::new(None, Limits::default()).unwrap();
+    let first = median_ms(5, &|| drop(uncached.compile(bytes, "local").unwrap()));
+    measure::within_budget("provider first compile", first, 150.0, "ms");
+    let cache = tempfile::tempdir().unwrap();
+    let cached = Runtime::new(Some(cache.path().to_path_buf()), Limits::default()).unwrap();
+    cached.compile(bytes, "local").unwrap();
+    let (console, _) = Console::capture();
+    let capability = Arc::new(Capability::new(Settings::new(console)));
+    let load = median_ms(51, &|| {
+        let compiled = cached.compile(bytes, "local").unwrap();
+        drop(
+            cached
+                .instantiate(&compiled, Trust::BuiltIn, capability.clone(), None)
+                .unwrap(),
+        );
+    });
+    measure::within_budget(
+        "provider cached load + instantiate + describe",
+        load,
+        1.0,
+        "ms",
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    budgets();
+}
