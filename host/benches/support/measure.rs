@@ -63,7 +63,7 @@ pub fn within_budget(what: &str, measured: f64, budget: f64, unit: &str) {
         .unwrap_or(3.0);
     let limit = budget * slack;
     println!(
-        "budget: {what}: {measured:.2} {unit} (budget {budget} {unit}, limit {limit:.1} {unit})"
+        "budget: {what}: {measured:.2} {unit} (budget {budget:.1} {unit}, limit {limit:.1} {unit})"
     );
     assert!(
         measured <= limit,
