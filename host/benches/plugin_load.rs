@@ -13,10 +13,7 @@
 use std::sync::Arc;
 
 #[path = "support/measure.rs"]
-#[allow(dead_code)]
 mod measure;
-
-use std::time::Instant;
 
 use criterion::{Criterion, criterion_group};
 use megaplan_cloud::capability::{Capability, Settings, Trust};
@@ -66,26 +63,15 @@ fn bench(c: &mut Criterion) {
 /// each, so the bench fails (not just reports) when a path is far over.
 fn budgets() {
     let bytes = local_provider();
-    let median_ms = |runs: usize, f: &dyn Fn()| {
-        let mut times: Vec<f64> = (0..runs)
-            .map(|_| {
-                let started = Instant::now();
-                f();
-                started.elapsed().as_secs_f64() * 1000.0
-            })
-            .collect();
-        times.sort_by(f64::total_cmp);
-        times[runs / 2]
-    };
     let uncached = Runtime::new(None, Limits::default()).unwrap();
-    let first = median_ms(5, &|| drop(uncached.compile(bytes, "local").unwrap()));
+    let first = measure::median_ms(5, || drop(uncached.compile(bytes, "local").unwrap()));
     measure::within_budget("provider first compile", first, 150.0, "ms");
     let cache = tempfile::tempdir().unwrap();
     let cached = Runtime::new(Some(cache.path().to_path_buf()), Limits::default()).unwrap();
     cached.compile(bytes, "local").unwrap();
     let (console, _) = Console::capture();
     let capability = Arc::new(Capability::new(Settings::new(console)));
-    let load = median_ms(51, &|| {
+    let load = measure::median_ms(51, || {
         let compiled = cached.compile(bytes, "local").unwrap();
         drop(
             cached

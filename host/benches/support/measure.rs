@@ -1,5 +1,8 @@
 //! Runs a command many times and reports each run's own wall time and peak RSS
-//! (`wait4`), for the bench binaries that measure whole processes.
+//! (`wait4`), for the bench binaries that measure whole processes, and checks budgets.
+
+// Each bench binary includes this file and uses only part of it.
+#![allow(dead_code)]
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -52,6 +55,20 @@ pub fn measure(runs: usize, expected: &str, make: impl Fn() -> Command) -> Stats
     times.sort();
     rss.sort();
     Stats { times, rss }
+}
+
+/// The median wall time of `runs` calls of `f`, in milliseconds, for budgets checked
+/// inside the bench's own process.
+pub fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            f();
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
 }
 
 /// Fails when `measured` exceeds `budget` times the slack (`MEGAPLAN_BENCH_SLACK`, 3 by

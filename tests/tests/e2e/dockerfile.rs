@@ -5,10 +5,12 @@
 //! runner's entrypoint, health server and wrappers need) are built for real on the
 //! offline test image and inspected.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use megaplan_cloud::config::CloudSpec;
-use megaplan_cloud::deploy_dir::artifacts;
+use megaplan_cloud::deploy_dir::materialize;
+use megaplan_cloud::paths::CloudHome;
 use megaplan_cloud_tests::e2e::{docker, docker_ok, require_test_image};
 use megaplan_cloud_tests::{TEST_IMAGE, process, unique};
 
@@ -19,19 +21,26 @@ repo:
 toolchains: [rust, go, java, {name: zig, install: \"RUN echo zig && true\"}]
 ";
 
-/// The deploy directory of a spec that uses the built-in Dockerfile with every
-/// toolchain recipe, written to `dir`.
-fn write_deploy_dir(dir: &Path) {
+/// The deploy directory `build` writes for a spec that uses the built-in Dockerfile
+/// with every toolchain recipe, under a home in `dir`.
+fn deploy_dir(dir: &Path) -> PathBuf {
     let path = dir.join("cloud.yaml");
     std::fs::write(&path, CLOUD_YAML).unwrap();
     let spec = CloudSpec::load(&path, &|_| false).unwrap().spec;
     assert!(spec.image.dockerfile.is_none(), "the built-in Dockerfile");
-    let deploy = dir.join("deploy");
-    for artifact in artifacts(&spec).unwrap() {
-        let file = deploy.join(&artifact.path);
-        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-        std::fs::write(&file, &artifact.contents).unwrap();
-    }
+    let written = materialize(&spec, &CloudHome::at(dir.join("home"))).unwrap();
+    written.path().to_path_buf()
+}
+
+/// `docker build <args>` with the classic builder (this engine has no BuildKit).
+fn classic_build(args: &[&str], context: &Path) -> Output {
+    process::command("docker")
+        .env("DOCKER_BUILDKIT", "0")
+        .arg("build")
+        .args(args)
+        .arg(context)
+        .output()
+        .unwrap()
 }
 
 /// Instructions with their continuation lines joined and comment lines inside them
@@ -58,16 +67,11 @@ fn instructions(dockerfile: &str) -> Vec<String> {
 #[test]
 fn dockers_parser_reads_every_instruction_of_the_built_in_dockerfile() {
     let dir = tempfile::tempdir().unwrap();
-    write_deploy_dir(dir.path());
+    let deploy = deploy_dir(dir.path());
     // The classic builder parses the whole file before it looks for the target, so a
     // target that does not exist is a parse-only run: any syntax error, unknown
     // instruction or bad flag is reported instead of the missing target.
-    let out = process::command("docker")
-        .env("DOCKER_BUILDKIT", "0")
-        .args(["build", "--target", "megaplan-cloud-parse-only"])
-        .arg(dir.path().join("deploy"))
-        .output()
-        .unwrap();
+    let out = classic_build(&["--target", "megaplan-cloud-parse-only"], &deploy);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "a parse-only build builds nothing");
     assert!(
@@ -79,8 +83,7 @@ fn dockers_parser_reads_every_instruction_of_the_built_in_dockerfile() {
 #[test]
 fn every_run_step_is_valid_sh_and_every_copy_source_exists() {
     let dir = tempfile::tempdir().unwrap();
-    write_deploy_dir(dir.path());
-    let deploy = dir.path().join("deploy");
+    let deploy = deploy_dir(dir.path());
     let dockerfile = std::fs::read_to_string(deploy.join("Dockerfile")).unwrap();
     let steps = instructions(&dockerfile);
     assert!(
@@ -145,8 +148,7 @@ fn every_run_step_is_valid_sh_and_every_copy_source_exists() {
 fn the_runner_layers_of_the_built_in_dockerfile_build_and_run() {
     require_test_image();
     let dir = tempfile::tempdir().unwrap();
-    write_deploy_dir(dir.path());
-    let deploy = dir.path().join("deploy");
+    let deploy = deploy_dir(dir.path());
     let dockerfile = std::fs::read_to_string(deploy.join("Dockerfile")).unwrap();
     let tail = &dockerfile[dockerfile.find("\nCOPY ").expect("a COPY step")..];
     std::fs::write(
@@ -155,13 +157,9 @@ fn the_runner_layers_of_the_built_in_dockerfile_build_and_run() {
     )
     .unwrap();
     let image = unique("mpc-dockerfile-tail").to_lowercase();
-    let build = process::command("docker")
-        .env("DOCKER_BUILDKIT", "0")
-        .args(["build", "-q", "-t", &image, "-f"])
-        .arg(deploy.join("Dockerfile.tail"))
-        .arg(&deploy)
-        .output()
-        .unwrap();
+    let tail_file = deploy.join("Dockerfile.tail");
+    let tail_file = tail_file.to_str().unwrap();
+    let build = classic_build(&["-q", "-t", &image, "-f", tail_file], &deploy);
     assert!(
         build.status.success(),
         "{}",
