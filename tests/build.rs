@@ -8,6 +8,7 @@ fn main() {
         "megaplan-cloud-guest-mischief",
         "megaplan-cloud-guest-wrong-version",
         "megaplan-cloud-guest-contract-0-2",
+        "megaplan-cloud-guest-contract-0-3",
     ];
     let built = megaplan_cloud_wasm_build::build_components(&guests);
     for guest in built {

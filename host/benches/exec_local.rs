@@ -1,8 +1,9 @@
 //! What `megaplan-cloud exec pwd` through the local provider adds over the docker call
-//! itself (budget: ≤ 10 ms and ≤ 20 MiB; the Python tool takes ~180 ms and 42 MiB).
+//! itself (budget: ≤ 10 ms and ≤ 20 MiB).
 //! `docker` is a stub on PATH, so the figure is megaplan-cloud's own cost: argument
 //! parsing, cloud.yaml, the provider from the compile cache, the `docker compose
-//! version` probe, the exec call and the relay.
+//! version` probe (answered from the probe cache after the first run), the exec call
+//! and the relay.
 //! Run: `cargo bench -p megaplan-cloud --bench exec_local`.
 
 // A benchmark reports on stdout and fails by panicking.

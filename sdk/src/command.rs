@@ -96,6 +96,14 @@ impl Cmd {
         process::run(&self.inner).map_err(process_error)
     }
 
+    /// Runs the command as a probe: its answer depends only on the program and how it
+    /// is called (`docker compose version`), so the host may answer from what an
+    /// earlier run remembered without starting anything. No stdin, no terminal, text
+    /// output only.
+    pub fn probe(self) -> Result<Output, ProviderError> {
+        process::probe(&self.inner).map_err(process_error)
+    }
+
     /// Runs the command and fails with `provider_failed` unless it exits 0; the
     /// message is the command's stderr, or `Command failed: <argv>` when empty.
     pub fn run_ok(self) -> Result<Output, ProviderError> {

@@ -19,6 +19,8 @@ pub const MISCHIEF: &str = env!("GUEST_MISCHIEF");
 pub const WRONG_VERSION: &str = env!("GUEST_WRONG_VERSION");
 /// A guest built from the frozen contract 0.2.0, without the SDK.
 pub const CONTRACT_0_2: &str = env!("GUEST_CONTRACT_0_2");
+/// A provider built against the frozen contract 0.3.0, without the SDK.
+pub const CONTRACT_0_3: &str = env!("GUEST_CONTRACT_0_3");
 
 /// Polls `check` until it returns `Some` or the deadline passes, backing off from 50 to
 /// 500 ms between tries (the machine is often busy starting what is being waited for).

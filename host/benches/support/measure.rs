@@ -31,6 +31,22 @@ impl Stats {
 /// Runs `make()` `runs` times. Fails closed: every run must exit 0 and print
 /// `expected` on stdout, so an immediate error is never reported as a fast run.
 pub fn measure(runs: usize, expected: &str, make: impl Fn() -> Command) -> Stats {
+    measure_checked(runs, make, |stdout| {
+        let printed = std::fs::read_to_string(stdout).unwrap_or_default();
+        assert!(
+            printed.contains(expected),
+            "the command printed {printed:?}, not {expected:?}"
+        );
+    })
+}
+
+/// Runs `make()` `runs` times with stdout in a file that `check` inspects after each
+/// run; every run must exit 0.
+pub fn measure_checked(
+    runs: usize,
+    make: impl Fn() -> Command,
+    check: impl Fn(&std::path::Path),
+) -> Stats {
     let mut times = Vec::with_capacity(runs);
     let mut rss = Vec::with_capacity(runs);
     for _ in 0..runs {
@@ -45,11 +61,7 @@ pub fn measure(runs: usize, expected: &str, make: impl Fn() -> Command) -> Stats
             libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
             "the command failed (wait status {status})"
         );
-        let printed = std::fs::read_to_string(stdout.path()).unwrap_or_default();
-        assert!(
-            printed.contains(expected),
-            "the command printed {printed:?}, not {expected:?}"
-        );
+        check(stdout.path());
         rss.push(kib);
     }
     times.sort();
@@ -89,7 +101,7 @@ pub fn within_budget(what: &str, measured: f64, budget: f64, unit: &str) {
 }
 
 /// Waits for `pid` and returns its wait status and its own peak RSS in KiB.
-fn wait_with_rusage(pid: i32) -> (i32, i64) {
+pub fn wait_with_rusage(pid: i32) -> (i32, i64) {
     let mut status = 0;
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: `pid` is our child, not yet reaped; wait4 fills `status` and `usage`.

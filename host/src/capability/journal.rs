@@ -75,6 +75,17 @@ impl JournalEntry {
         self.fields.insert("reason".into(), json!(reason));
     }
 
+    /// A probe answered from what an earlier run remembered: nothing started.
+    pub fn remembered(&mut self, output: &Output) {
+        self.fields.insert("decision".into(), json!("allowed"));
+        self.fields.insert("cached".into(), json!(true));
+        self.fields.insert("status".into(), json!(output.status));
+        self.fields
+            .insert("stdout_bytes".into(), json!(output.stdout.len()));
+        self.fields
+            .insert("stderr_bytes".into(), json!(output.stderr.len()));
+    }
+
     pub fn finished(&mut self, result: &Result<Output, ProcessError>, elapsed: Duration) {
         self.fields.insert("decision".into(), json!("allowed"));
         self.fields

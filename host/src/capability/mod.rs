@@ -20,6 +20,7 @@ pub mod grants;
 mod journal;
 pub mod log;
 pub mod policy;
+pub mod probe;
 pub mod process;
 mod reap;
 mod rules;
@@ -62,6 +63,8 @@ pub struct Settings {
     pub console: Console,
     /// Where programs are looked up; `None` for the host's PATH.
     pub search_path: Option<std::ffi::OsString>,
+    /// Where probes' answers are remembered; `None` runs every probe.
+    pub probe_cache: Option<probe::ProbeCache>,
 }
 
 impl Settings {
@@ -78,6 +81,7 @@ impl Settings {
             substitutions: Vec::new(),
             console,
             search_path: None,
+            probe_cache: None,
         }
     }
 }

@@ -31,7 +31,7 @@ impl Delivery<'_> {
 }
 
 impl Capability {
-    fn search_path(&self) -> Option<std::ffi::OsString> {
+    pub(super) fn search_path(&self) -> Option<std::ffi::OsString> {
         self.settings
             .search_path
             .clone()

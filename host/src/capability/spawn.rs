@@ -253,6 +253,7 @@ pub(super) fn stream(
     let deadline = timeout.map(|t| Instant::now() + t);
     let (out_reader, out_writer) = std::io::pipe()?;
     let (err_reader, err_writer) = std::io::pipe()?;
+    widen(&out_reader);
     let tag = super::reap::new_tag();
     let mut cmd = command(&launch);
     cmd.env(super::reap::TAG, &tag)
@@ -283,6 +284,17 @@ pub(super) fn stream(
     })
 }
 
+/// How much a streamed command may write ahead of us, and how much one read takes:
+/// with the kernel's default 64 KiB, a fast writer and the redactor wake each other
+/// for every 64 KiB, and the switches cost more than the copying.
+const STREAM_PIPE: usize = 1 << 20;
+
+/// Best effort: an unprivileged process may be refused the size (`pipe-max-size`), and
+/// the default pipe works, only slower.
+fn widen(pipe: &std::io::PipeReader) {
+    let _ = rustix::pipe::fcntl_setpipe_size(pipe, STREAM_PIPE);
+}
+
 /// Reads both pipes until both are closed, whichever has data first.
 fn relay_both(
     out: std::io::PipeReader,
@@ -291,7 +303,7 @@ fn relay_both(
 ) -> std::io::Result<()> {
     use rustix::event::{PollFd, PollFlags, poll};
     let mut pipes = [(Channel::Out, Some(out)), (Channel::Err, Some(err))];
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; STREAM_PIPE];
     loop {
         let ready: Vec<bool> = {
             let mut fds: Vec<PollFd<'_>> = pipes

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::session::{Session, op_context};
+use crate::capability::probe::ProbeCache;
 use crate::capability::{Backend, Capability, DeployDirMount, Settings};
 use crate::config::CloudSpec;
 use crate::console::Console;
@@ -60,6 +61,9 @@ pub struct SessionRequest<'a> {
     /// Refuse to start when a required program is missing (every action but `doctor`,
     /// which reports it instead).
     pub check_programs: bool,
+    /// Run every probe afresh rather than answer from what earlier runs remembered
+    /// (`doctor`, which is where an operator looks when something seems off).
+    pub fresh_probes: bool,
 }
 
 impl SessionRequest<'_> {
@@ -70,6 +74,7 @@ impl SessionRequest<'_> {
             session: None,
             mount: Mount::PathOnly,
             check_programs: true,
+            fresh_probes: false,
         }
     }
 }
@@ -160,12 +165,22 @@ impl Context {
     }
 
     pub fn capability(&self) -> CloudResult<Arc<Capability>> {
+        self.capability_probing(false)
+    }
+
+    /// The capability, with probes' answers remembered in the cloud home's cache
+    /// (`fresh`: run them all again and remember the new answers).
+    fn capability_probing(&self, fresh: bool) -> CloudResult<Arc<Capability>> {
         let mut settings = Settings::new(self.console.clone());
         settings.backend = self.backend()?;
         settings.secrets = self.secrets.clone();
         settings.journal_dir = Some(self.home.journal_dir());
         settings.verbose = self.options.verbose;
         settings.redactor = self.redactor.clone();
+        settings.probe_cache = Some(ProbeCache {
+            dir: self.home.cache_dir().join("probes"),
+            refresh: fresh,
+        });
         if let Some(home) = environment::home_dir() {
             settings
                 .substitutions
@@ -188,9 +203,12 @@ impl Context {
             }
         };
         let runtime = self.runtime()?;
-        let provider = self
-            .registry()
-            .load(&runtime, &spec.provider, self.capability()?, mount)?;
+        let provider = self.registry().load(
+            &runtime,
+            &spec.provider,
+            self.capability_probing(request.fresh_probes)?,
+            mount,
+        )?;
         if request.session.is_some() && !provider.description().has_feature(Feature::NamedSessions)
         {
             return Err(CloudError::new(

@@ -38,6 +38,7 @@ pub fn doctor(ctx: &mut Context) -> CloudResult<DoctorReport> {
     let spec = ctx.load_spec()?;
     let request = SessionRequest {
         check_programs: false,
+        fresh_probes: true,
         ..SessionRequest::plain()
     };
     let mut session = ctx.open_session(&spec, request)?;

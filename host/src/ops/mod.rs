@@ -9,6 +9,7 @@ mod diagnose;
 mod doctor;
 mod health;
 mod lifecycle;
+mod log_relay;
 mod plan;
 mod providers;
 mod session;

@@ -4,14 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::capability::{Capability, Channel, CommandSpec, Output, StdinSpec};
+use crate::capability::{Capability, CommandSpec, Output, StdinSpec};
 use crate::config::CloudSpec;
 use crate::error::{CloudError, CloudResult};
 use crate::plugin::{
     Check, Feature, LogSource, OpContext, ProviderDescription, ProviderInstance, RunnerObservation,
     VolumeAction,
 };
-use crate::redact::StreamRedactor;
 use crate::workflow::Runner;
 
 pub struct Session {
@@ -123,25 +122,7 @@ impl Session {
                 Ok(())
             }
             LogSource::Streamed(cmd) => {
-                let mut out = StreamRedactor::new(capability.redactor());
-                let mut err = StreamRedactor::new(capability.redactor());
-                let mut buffer = Vec::new();
-                let status =
-                    capability.stream(self.provider.caller(), &cmd, &mut |channel, chunk| {
-                        match channel {
-                            Channel::Out => out.feed(chunk, &mut buffer),
-                            Channel::Err => err.feed(chunk, &mut buffer),
-                        }
-                        if !buffer.is_empty() {
-                            write_to(&console, channel, &buffer);
-                            buffer.clear();
-                        }
-                    })?;
-                out.finish(&mut buffer);
-                console.out(&buffer);
-                buffer.clear();
-                err.finish(&mut buffer);
-                console.err(&buffer);
+                let status = super::log_relay::relay(&capability, self.provider.caller(), &cmd)?;
                 check_status(status, &cmd, &capability)
             }
         }
@@ -220,13 +201,6 @@ impl Session {
         let lines: Vec<&str> = text.lines().collect();
         let from = lines.len().saturating_sub(count);
         Ok(lines[from..].iter().map(|line| line.to_string()).collect())
-    }
-}
-
-fn write_to(console: &crate::console::Console, channel: Channel, bytes: &[u8]) {
-    match channel {
-        Channel::Out => console.out(bytes),
-        Channel::Err => console.err(bytes),
     }
 }
 

@@ -12,6 +12,17 @@ pub mod current {
     });
 }
 
+pub mod v0_3 {
+    wasmtime::component::bindgen!({
+        path: "../wit/legacy/0.3",
+        world: "provider-world",
+        with: {
+            "megaplan:cloud/types@0.3.0": super::current::megaplan::cloud::types,
+            "megaplan:cloud/observation@0.3.0": super::current::megaplan::cloud::observation,
+        },
+    });
+}
+
 pub mod v0_2 {
     wasmtime::component::bindgen!({
         path: "../wit/legacy/0.2",
@@ -38,6 +49,7 @@ use super::host_state::HostState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contract {
     Current,
+    V0_3,
     V0_2,
 }
 
@@ -45,16 +57,18 @@ impl Contract {
     pub fn version(self) -> &'static str {
         match self {
             Contract::Current => megaplan_cloud_shell::CONTRACT_VERSION,
+            Contract::V0_3 => "0.3.0",
             Contract::V0_2 => "0.2.0",
         }
     }
 
-    pub const ALL: [Contract; 2] = [Contract::Current, Contract::V0_2];
+    pub const ALL: [Contract; 3] = [Contract::Current, Contract::V0_3, Contract::V0_2];
 }
 
 /// A component's exports, whichever version it speaks.
 pub enum Bindings {
     Current(current::ProviderWorld),
+    V0_3(v0_3::ProviderWorld),
     V0_2(v0_2::ProviderWorld),
 }
 
@@ -65,6 +79,10 @@ macro_rules! on_either {
     ($bindings:expr, $provider:ident => $call:expr) => {
         match $bindings {
             Bindings::Current(world) => {
+                let $provider = world.megaplan_cloud_provider();
+                $call
+            }
+            Bindings::V0_3(world) => {
                 let $provider = world.megaplan_cloud_provider();
                 $call
             }
@@ -87,6 +105,9 @@ impl Bindings {
             Contract::Current => Bindings::Current(current::ProviderWorld::instantiate(
                 store, component, linker,
             )?),
+            Contract::V0_3 => {
+                Bindings::V0_3(v0_3::ProviderWorld::instantiate(store, component, linker)?)
+            }
             Contract::V0_2 => {
                 Bindings::V0_2(v0_2::ProviderWorld::instantiate(store, component, linker)?)
             }
@@ -96,6 +117,7 @@ impl Bindings {
     pub fn contract(&self) -> Contract {
         match self {
             Bindings::Current(_) => Contract::Current,
+            Bindings::V0_3(_) => Contract::V0_3,
             Bindings::V0_2(_) => Contract::V0_2,
         }
     }
@@ -163,6 +185,7 @@ impl Bindings {
     pub fn observe(&self, s: &mut Store<HostState>, ctx: &Context) -> Export<Observation> {
         match self {
             Bindings::Current(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
+            Bindings::V0_3(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
             Bindings::V0_2(_) => Ok(Err(ProviderError {
                 kind: ErrorKind::NotImplemented,
                 message: "observe is not in contract 0.2.0, which this provider was built for"

@@ -31,7 +31,7 @@ pub fn incompatible(what: &str, guest: &str) -> CloudError {
         "incompatible_provider",
         format!(
             "{what} was built for contract {PACKAGE}@{guest}, but this megaplan-cloud speaks \
-             {PACKAGE}@{VERSION} (and loads {PACKAGE}@0.2); rebuild it against megaplan-cloud-sdk \
+             {PACKAGE}@{VERSION} (and loads {PACKAGE}@0.3 and @0.2); rebuild it against megaplan-cloud-sdk \
              {VERSION} or use a megaplan-cloud that speaks {guest}"
         ),
     )

@@ -136,18 +136,11 @@ impl super::bindings::megaplan::cloud::observation::Host for HostState {}
 
 impl process::Host for HostState {
     fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
-        let refused = Err(types::ProcessError::Denied(CALL_BUDGET.into()));
-        self.timed(refused, |state| {
-            let spec = convert::command(cmd);
-            let Some(caller) = &state.caller else {
-                return Err(types::ProcessError::Denied(NOT_DESCRIBED.into()));
-            };
-            let result = state.capability.run(caller, &spec);
-            if let Err(ProcessError::ReplayMismatch(miss)) = &result {
-                state.replay_miss.get_or_insert_with(|| miss.clone());
-            }
-            result.map(convert::output).map_err(convert::process_error)
-        })
+        self.process_call(cmd, Capability::run)
+    }
+
+    fn probe(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
+        self.process_call(cmd, Capability::probe)
     }
 
     fn which(&mut self, program: String) -> bool {
@@ -164,6 +157,33 @@ impl process::Host for HostState {
                     false
                 }
             }
+        })
+    }
+}
+
+impl HostState {
+    /// `run` and `probe`: counted and timed, refused before `describe`, and a replay
+    /// miss remembered so the operation fails on it.
+    fn process_call(
+        &mut self,
+        cmd: types::Command,
+        call: fn(
+            &Capability,
+            &Caller,
+            &crate::capability::CommandSpec,
+        ) -> Result<crate::capability::Output, ProcessError>,
+    ) -> Result<types::Output, types::ProcessError> {
+        let refused = Err(types::ProcessError::Denied(CALL_BUDGET.into()));
+        self.timed(refused, |state| {
+            let spec = convert::command(cmd);
+            let Some(caller) = &state.caller else {
+                return Err(types::ProcessError::Denied(NOT_DESCRIBED.into()));
+            };
+            let result = call(&state.capability, caller, &spec);
+            if let Err(ProcessError::ReplayMismatch(miss)) = &result {
+                state.replay_miss.get_or_insert_with(|| miss.clone());
+            }
+            result.map(convert::output).map_err(convert::process_error)
         })
     }
 }
@@ -195,47 +215,15 @@ impl log::Host for HostState {
     }
 }
 
-/// Contract 0.2's imports: the same functions on the same types, under 0.2's names.
-mod v0_2 {
-    use super::super::bindings::v0_2::megaplan::cloud::{files, log, process};
-    use super::{HostState, types};
-
-    impl process::Host for HostState {
-        fn run(&mut self, cmd: types::Command) -> Result<types::Output, types::ProcessError> {
-            super::process::Host::run(self, cmd)
-        }
-
-        fn which(&mut self, program: String) -> bool {
-            super::process::Host::which(self, program)
-        }
-    }
-
-    impl files::Host for HostState {
-        fn write_env_file(
-            &mut self,
-            path: String,
-            entries: Vec<types::EnvEntry>,
-        ) -> Result<(), String> {
-            super::files::Host::write_env_file(self, path, entries)
-        }
-    }
-
-    impl log::Host for HostState {
-        fn info(&mut self, message: String) {
-            super::log::Host::info(self, message)
-        }
-
-        fn warn(&mut self, message: String) {
-            super::log::Host::warn(self, message)
-        }
-    }
-}
-
 pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     // Every contract version the host loads: each one's imports under its own name.
     ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    super::bindings::v0_3::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut linker,
+        |state| state,
+    )?;
     super::bindings::v0_2::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
         &mut linker,
         |state| state,

@@ -16,6 +16,7 @@ mod description;
 mod guard;
 mod host_state;
 mod instance;
+mod legacy_imports;
 mod observed;
 pub mod registry;
 

@@ -25,8 +25,8 @@ fn a_component_built_for_another_contract_version_is_refused() {
     assert_eq!(
         err.message,
         "fly.wasm was built for contract megaplan:cloud@0.1.0, but this megaplan-cloud speaks \
-         megaplan:cloud@0.3.0 (and loads megaplan:cloud@0.2); rebuild it against megaplan-cloud-sdk \
-         0.3.0 or use a megaplan-cloud that speaks 0.1.0"
+         megaplan:cloud@0.4.0 (and loads megaplan:cloud@0.3 and @0.2); rebuild it against \
+         megaplan-cloud-sdk 0.4.0 or use a megaplan-cloud that speaks 0.1.0"
     );
 }
 
@@ -34,8 +34,10 @@ fn a_component_built_for_another_contract_version_is_refused() {
 fn a_compatible_patch_version_passes_the_export_check_as_its_own_contract() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
     for (export, contract) in [
-        ("megaplan:cloud/provider@0.3.0", Contract::Current),
-        ("megaplan:cloud/provider@0.3.4", Contract::Current),
+        ("megaplan:cloud/provider@0.4.0", Contract::Current),
+        ("megaplan:cloud/provider@0.4.2", Contract::Current),
+        ("megaplan:cloud/provider@0.3.0", Contract::V0_3),
+        ("megaplan:cloud/provider@0.3.4", Contract::V0_3),
         ("megaplan:cloud/provider@0.2.0", Contract::V0_2),
         ("megaplan:cloud/provider@0.2.9", Contract::V0_2),
     ] {
@@ -45,7 +47,7 @@ fn a_compatible_patch_version_passes_the_export_check_as_its_own_contract() {
         assert_eq!(compiled.contract, contract, "{export}");
     }
     for refused in [
-        "megaplan:cloud/provider@0.4.0",
+        "megaplan:cloud/provider@0.5.0",
         "megaplan:cloud/provider@1.0.0",
     ] {
         let err = runtime

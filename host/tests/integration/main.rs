@@ -8,6 +8,7 @@
 mod capability;
 mod contract;
 mod layering;
+mod probe;
 mod redaction_forms;
 mod redaction_props;
 mod redaction_stream;

@@ -18,7 +18,8 @@ struct Config {
 }
 
 /// `docker compose` when the plugin is there, else `docker-compose` (Compose v1), decided
-/// once per run by asking `docker compose version`, so no command ever runs twice.
+/// by asking `docker compose version` (a probe, which the host remembers across runs)
+/// before the first compose command, so no command ever runs twice.
 static STANDALONE: OnceLock<bool> = OnceLock::new();
 
 struct Compose {
@@ -45,7 +46,7 @@ impl Compose {
 
     fn standalone() -> bool {
         *STANDALONE.get_or_init(|| {
-            let plugin = Cmd::new("docker").args(["compose", "version"]).run();
+            let plugin = Cmd::new("docker").args(["compose", "version"]).probe();
             let plugin_works = matches!(plugin, Ok(ref out) if out.status == 0);
             !plugin_works && process::which("docker-compose")
         })

@@ -11,7 +11,7 @@ use megaplan_cloud::error::CloudError;
 use megaplan_cloud::plugin::{Limits, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
-use megaplan_cloud_tests::{CONTRACT_0_2, MISCHIEF, WRONG_VERSION};
+use megaplan_cloud_tests::{CONTRACT_0_2, CONTRACT_0_3, MISCHIEF, WRONG_VERSION};
 
 pub(crate) struct Harness {
     pub(crate) runtime: Runtime,
@@ -242,13 +242,43 @@ fn a_provider_built_for_contract_0_2_still_loads_and_runs() {
     assert_host_usable(&h);
 }
 
+/// Contract 0.4.0 added `process.probe`; a provider built for 0.3.0, which imports no
+/// probe, still loads, runs under the same grants, and observes its runner.
+#[test]
+fn a_provider_built_for_contract_0_3_still_loads_runs_and_observes() {
+    let h = harness();
+    let compiled = h
+        .runtime
+        .compile(&std::fs::read(CONTRACT_0_3).unwrap(), CONTRACT_0_3)
+        .unwrap();
+    assert_eq!(compiled.contract, megaplan_cloud::plugin::Contract::V0_3);
+    let mut legacy = h.load(CONTRACT_0_3, &["echo"]).unwrap();
+    assert_eq!(legacy.description().contract_version, "0.3.0");
+    assert_eq!(legacy.description().version, "0.3.4");
+    assert_eq!(exec(&mut legacy, "hi there").unwrap(), "legacy: hi there\n");
+    let observed = legacy
+        .observe(&OpContext::default())
+        .unwrap()
+        .expect("observed");
+    assert!(observed.running(), "{observed:?}");
+    assert_eq!(observed.image_id.as_deref(), Some("sha256:legacy"));
+    assert_eq!(observed.detail, "observed by a 0.3.0 provider");
+    let ungranted =
+        h.load(CONTRACT_0_3, &[])
+            .unwrap()
+            .exec(&OpContext::default(), "x", StdinSpec::None);
+    let err = ungranted.unwrap_err();
+    assert!(err.message.contains("Denied"), "{}", err.message);
+    assert_host_usable(&h);
+}
+
 #[test]
 fn a_wrong_contract_version_is_refused_before_anything_runs() {
     let h = harness();
     let err = h.load(WRONG_VERSION, &[]).err().expect("refused");
     assert_eq!(err.code, "incompatible_provider");
     assert!(
-        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.3.0 (and loads megaplan:cloud@0.2)"),
+        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.4.0 (and loads megaplan:cloud@0.3 and @0.2)"),
         "{}",
         err.message
     );
