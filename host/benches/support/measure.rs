@@ -14,6 +14,14 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The runs of several measurements as one.
+    pub fn merged(parts: Vec<Stats>) -> Stats {
+        let mut times: Vec<Duration> = parts.iter().flat_map(|s| s.times.clone()).collect();
+        let mut rss: Vec<i64> = parts.iter().flat_map(|s| s.rss.clone()).collect();
+        times.sort();
+        rss.sort();
+        Stats { times, rss }
+    }
     pub fn median_time(&self) -> Duration {
         self.times[self.times.len() / 2]
     }

@@ -287,7 +287,7 @@ pub(super) fn stream(
 /// How much a streamed command may write ahead of us, and how much one read takes:
 /// with the kernel's default 64 KiB, a fast writer and the redactor wake each other
 /// for every 64 KiB, and the switches cost more than the copying.
-const STREAM_PIPE: usize = 1 << 20;
+const STREAM_PIPE: usize = 512 << 10;
 
 /// Best effort: an unprivileged process may be refused the size (`pipe-max-size`), and
 /// the default pipe works, only slower.

@@ -1,16 +1,19 @@
-//! Relaying a streamed command's output (`logs`) to the console, redacted, with the
-//! reading and the redacting on two threads: a fast log and the redactor then run side
-//! by side instead of taking turns. Chunks keep their order across both channels; the
-//! buffers go back and forth, so memory stays at a few of them whatever the log's size.
+//! Relaying a streamed command's output (`logs`) to the console, redacted, on three
+//! threads: one reads the pipes, one redacts, one writes. A fast log, the redactor and
+//! the kernel's copies then run side by side instead of taking turns. Chunks keep their
+//! order across both channels; buffers travel back to where they came from, so memory
+//! stays at a few of them whatever the log's size.
 
-use std::sync::mpsc::{channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use crate::capability::{Caller, Capability, Channel, CommandSpec, ProcessError};
 use crate::console::Console;
-use crate::redact::StreamRedactor;
+use crate::redact::{Redactor, StreamRedactor};
 
-/// Chunks read but not yet redacted, at most.
-const IN_FLIGHT: usize = 4;
+/// Chunks waiting for the next stage, at most, per stage.
+const IN_FLIGHT: usize = 2;
+
+type Chunk = (Channel, Vec<u8>);
 
 /// Streams `cmd`, its stdout to stdout and its stderr to stderr, each redacted on its
 /// own (a secret split across the two streams cannot be reassembled by either).
@@ -22,46 +25,66 @@ pub(super) fn relay(
 ) -> Result<i32, ProcessError> {
     let console = capability.console().clone();
     let redactor = capability.redactor();
-    let (full, to_redact) = sync_channel::<(Channel, Vec<u8>)>(IN_FLIGHT);
-    let (give_back, returned) = channel::<Vec<u8>>();
+    let (read, to_redact) = sync_channel::<Chunk>(IN_FLIGHT);
+    let (redacted, to_write) = sync_channel::<Chunk>(IN_FLIGHT);
+    let (read_back, reusable_reads) = channel::<Vec<u8>>();
+    let (written_back, reusable_writes) = channel::<Vec<u8>>();
     std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut out = StreamRedactor::new(redactor);
-            let mut err = StreamRedactor::new(redactor);
-            let mut redacted = Vec::new();
-            for (channel, chunk) in to_redact {
-                match channel {
-                    Channel::Out => out.feed(&chunk, &mut redacted),
-                    Channel::Err => err.feed(&chunk, &mut redacted),
-                }
-                write(&console, channel, &mut redacted);
-                let _ = give_back.send(chunk);
-            }
-            out.finish(&mut redacted);
-            write(&console, Channel::Out, &mut redacted);
-            err.finish(&mut redacted);
-            write(&console, Channel::Err, &mut redacted);
-        });
+        scope.spawn(move || redact(redactor, to_redact, read_back, redacted, reusable_writes));
+        scope.spawn(move || write(&console, to_write, written_back));
         let status = capability.stream(caller, cmd, &mut |channel, bytes| {
-            let mut chunk = returned.try_recv().unwrap_or_default();
+            let mut chunk = reusable_reads.try_recv().unwrap_or_default();
             chunk.clear();
             chunk.extend_from_slice(bytes);
-            // The redacting thread only stops early by panicking, which the scope
-            // reports when it ends.
-            let _ = full.send((channel, chunk));
+            // A later stage stops early only by panicking, which the scope reports
+            // when it ends.
+            let _ = read.send((channel, chunk));
         });
-        drop(full);
+        drop(read);
         status
     })
 }
 
-fn write(console: &Console, channel: Channel, bytes: &mut Vec<u8>) {
-    if bytes.is_empty() {
-        return;
+/// The middle stage: each stream's redactor, fed in order.
+fn redact(
+    redactor: &Redactor,
+    chunks: Receiver<Chunk>,
+    give_back: Sender<Vec<u8>>,
+    out: std::sync::mpsc::SyncSender<Chunk>,
+    reusable: Receiver<Vec<u8>>,
+) {
+    let mut stdout = StreamRedactor::new(redactor);
+    let mut stderr = StreamRedactor::new(redactor);
+    let fresh = || reusable.try_recv().unwrap_or_default();
+    for (channel, chunk) in chunks {
+        let mut redacted = fresh();
+        match channel {
+            Channel::Out => stdout.feed(&chunk, &mut redacted),
+            Channel::Err => stderr.feed(&chunk, &mut redacted),
+        }
+        let _ = give_back.send(chunk);
+        if !redacted.is_empty() {
+            let _ = out.send((channel, redacted));
+        }
     }
-    match channel {
-        Channel::Out => console.out(bytes),
-        Channel::Err => console.err(bytes),
+    let mut rest = fresh();
+    stdout.finish(&mut rest);
+    let _ = out.send((Channel::Out, rest));
+    let mut rest = fresh();
+    stderr.finish(&mut rest);
+    let _ = out.send((Channel::Err, rest));
+}
+
+/// The last stage: the console, in the order the chunks were read.
+fn write(console: &Console, chunks: Receiver<Chunk>, give_back: Sender<Vec<u8>>) {
+    for (channel, mut bytes) in chunks {
+        if !bytes.is_empty() {
+            match channel {
+                Channel::Out => console.out(&bytes),
+                Channel::Err => console.err(&bytes),
+            }
+        }
+        bytes.clear();
+        let _ = give_back.send(bytes);
     }
-    bytes.clear();
 }

@@ -20,7 +20,7 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 
 #[derive(Debug)]
 pub(super) struct Starts {
-    automaton: Option<AhoCorasick>,
+    automaton: Option<Finder>,
     /// For each pattern of the automaton, the rule it is a prefix of.
     rule_of: Vec<usize>,
     /// Per rule: its prefixes (`None`: searched over the whole text), and whether each
@@ -46,15 +46,7 @@ impl Starts {
                 rule_of.push(index);
             }
         }
-        let automaton = (!literals.is_empty()).then(|| {
-            // The search runs on its SIMD prefilter; a contiguous NFA is quick to build
-            // and enough to confirm a hit (a DFA costs more to build than it saves here).
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
-                .build(&literals)
-                .expect("literal prefixes build")
-        });
+        let automaton = (!literals.is_empty()).then(|| Finder::new(&literals));
         Starts {
             automaton,
             rule_of,
@@ -90,10 +82,9 @@ impl Starts {
         // Every position where some prefix begins, in order: the search restarts one
         // byte past each hit, so no prefix hides inside another.
         let mut from = 0;
-        while let Some(hit) = automaton.find(aho_corasick::Input::new(hay).span(from..hay.len())) {
-            let at = hit.start();
+        while let Some((at, pattern)) = automaton.find(hay, from) {
             from = at + 1;
-            let first = self.rule_of[hit.pattern().as_usize()];
+            let first = self.rule_of[pattern];
             for (rule, spec) in self.rules.iter().enumerate() {
                 if done[rule] || at < resume[rule] || (spec.after_boundary && glued(at)) {
                     continue;
@@ -107,6 +98,48 @@ impl Starts {
                 }
             }
         }
+    }
+}
+
+/// What finds the prefixes: aho-corasick's SIMD searcher itself where it can be built
+/// (it stops at every hit, and going through the full automaton costs more per stop),
+/// else the automaton.
+#[derive(Debug)]
+enum Finder {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+impl Finder {
+    fn new(literals: &[Vec<u8>]) -> Self {
+        let packed = aho_corasick::packed::Config::new()
+            .match_kind(aho_corasick::packed::MatchKind::LeftmostLongest)
+            .builder()
+            .extend(literals)
+            .build();
+        match packed {
+            Some(searcher) => Finder::Packed(searcher),
+            None => Finder::Automaton(
+                AhoCorasickBuilder::new()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
+                    .build(literals)
+                    .expect("literal prefixes build"),
+            ),
+        }
+    }
+
+    /// The leftmost hit at or after `from`: where it starts and which literal it is.
+    fn find(&self, hay: &[u8], from: usize) -> Option<(usize, usize)> {
+        let hit = match self {
+            Finder::Packed(searcher) => {
+                searcher.find_in(hay, aho_corasick::Span::from(from..hay.len()))?
+            }
+            Finder::Automaton(automaton) => {
+                automaton.find(aho_corasick::Input::new(hay).span(from..hay.len()))?
+            }
+        };
+        Some((hit.start(), hit.pattern().as_usize()))
     }
 }
 

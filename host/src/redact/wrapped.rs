@@ -36,11 +36,13 @@ fn lines(hay: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether any line of `hay` has a wrapping width: most text has none, and is done.
+/// Whether any line of `hay` is a full line of a wrapped blob (a wrapping width, all
+/// base64): most text has none, and is done. Ordinary lines that happen to be 64 or 76
+/// bytes long fail at their first space.
 fn may_hold_a_run(hay: &[u8]) -> bool {
     let mut start = 0;
     for at in memchr::memchr_iter(b'\n', hay) {
-        if WIDTHS.contains(&(at - start)) {
+        if full_width(&hay[start..at]).is_some() {
             return true;
         }
         start = at + 1;
