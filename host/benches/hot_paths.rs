@@ -70,7 +70,7 @@ impl Limits {
         } else {
             "MISSES its goal"
         };
-        println!("ratio: {what}: {ratio:.2} ({verdict} {op} {goal}; smoke limit {op} {smoke})");
+        println!("ratio: {what}: {ratio:.3} ({verdict} {op} {goal}; smoke limit {op} {smoke})");
         assert!(
             passes,
             "{what}: {ratio:.2} is past its smoke limit ({op} {smoke})"
@@ -85,9 +85,13 @@ impl Limits {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let [_, flag, log, expected] = args.as_slice()
-        && flag == "--write-fixture"
+        && flag.starts_with("--write-")
     {
-        write_fixture(Path::new(log), Path::new(expected));
+        let log_bytes = match flag.as_str() {
+            "--write-fixture" => log_fixture::generate_log(&log_fixture::secrets()),
+            _ => long_line(),
+        };
+        write_fixture(&log_bytes, Path::new(log), Path::new(expected));
         return;
     }
     let limits = Limits {
@@ -114,15 +118,7 @@ fn logs(limits: &Limits) {
     let world = World::new("#!/bin/sh\n", &cloud_yaml, secrets.clone());
     let log_path = world.dir.path().join("agent.log");
     let expected_path = world.dir.path().join("expected.log");
-    // In a child process: this one's peak RSS would be reported as every child's (the
-    // kernel counts the parent's memory for a child started with vfork).
-    let status = Command::new(std::env::current_exe().unwrap())
-        .arg("--write-fixture")
-        .args([&log_path, &expected_path])
-        .status()
-        .unwrap();
-    assert!(status.success(), "writing the fixture failed");
-    let size = std::fs::metadata(&log_path).unwrap().len() as usize;
+    let size = write_in_child("--write-fixture", &log_path, &expected_path);
     world.install("docker", &stub_docker(&log_path));
     world.deploy_dir("megaplan-cloud");
 
@@ -180,6 +176,43 @@ fn logs(limits: &Limits) {
         20.0,
         "MiB",
     );
+    one_long_line(&world);
+}
+
+/// Writes a fixture from a child process, and returns the log's size: this process's
+/// peak RSS would be reported as every child's (the kernel counts the parent's memory
+/// for a child started with vfork).
+fn write_in_child(which: &str, log_path: &Path, expected_path: &Path) -> usize {
+    let status = Command::new(std::env::current_exe().unwrap())
+        .arg(which)
+        .args([log_path, expected_path])
+        .status()
+        .unwrap();
+    assert!(status.success(), "writing the fixture failed");
+    std::fs::metadata(log_path).unwrap().len() as usize
+}
+
+/// A 10 MB line goes through in bounded memory, redacted as the whole text would be.
+fn one_long_line(world: &World) {
+    let log_path = world.dir.path().join("agent.log");
+    let expected_path = world.dir.path().join("expected.log");
+    write_in_child("--write-long-line", &log_path, &expected_path);
+    let stats = measure::measure_checked(
+        3,
+        || world.cli(&["logs", "--no-follow"]),
+        |stdout| same_file(stdout, &expected_path),
+    );
+    println!(
+        "logs: one 10 MB line: median {:?}, peak RSS {:.1} MiB",
+        stats.median_time(),
+        stats.max_rss_mib()
+    );
+    measure::within_budget(
+        "logs peak RSS, one 10 MB line",
+        stats.max_rss_mib(),
+        20.0,
+        "MiB",
+    );
 }
 
 /// Answers the compose probe and prints the log for `logs`, whatever the flags.
@@ -190,15 +223,31 @@ fn stub_docker(log: &Path) -> String {
     )
 }
 
+/// 10 MB on one line: words, now and then a secret, one newline at the very end.
+fn long_line() -> Vec<u8> {
+    let secrets = log_fixture::secrets();
+    let mut line = Vec::with_capacity(10_100_000);
+    let mut n = 0;
+    while line.len() < 10_000_000 {
+        n += 1;
+        line.extend_from_slice(b"tokens=4521 step critique finished ");
+        if n % 500 == 0 {
+            let (name, value) = &secrets[n / 500 % secrets.len()];
+            line.extend_from_slice(format!("{name}={value} Bearer {value} ").as_bytes());
+        }
+    }
+    line.push(b'\n');
+    line
+}
+
 /// Writes the log and what `logs` must print for it: the whole text redacted at once,
 /// which the stream must equal.
-fn write_fixture(log_path: &Path, expected_path: &Path) {
+fn write_fixture(log: &[u8], log_path: &Path, expected_path: &Path) {
     let secrets = log_fixture::secrets();
-    let log = log_fixture::generate_log(&secrets);
     let names: Vec<String> = secrets.iter().map(|(n, _)| n.clone()).collect();
     let values: Vec<String> = secrets.iter().map(|(_, v)| v.clone()).collect();
     let expected = Redactor::new(&names, &values)
-        .redact_bytes(&log)
+        .redact_bytes(log)
         .into_owned();
     assert!(
         expected.len() < log.len(),
@@ -207,7 +256,7 @@ fn write_fixture(log_path: &Path, expected_path: &Path) {
     for value in &values {
         assert!(!expected.windows(value.len()).any(|w| w == value.as_bytes()));
     }
-    std::fs::write(log_path, &log).unwrap();
+    std::fs::write(log_path, log).unwrap();
     std::fs::write(expected_path, &expected).unwrap();
 }
 

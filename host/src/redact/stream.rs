@@ -63,20 +63,27 @@ impl<'a> StreamRedactor<'a> {
             }
             return;
         };
-        let (complete, rest) = chunk.split_at(last_newline + 1);
-        if self.pending.is_empty() {
-            // The common case: whole lines straight from the chunk, no copy.
-            let cut = self.redactor.safe_cut(complete);
-            self.emit(&complete[..cut], out);
-            self.pending.extend_from_slice(&complete[cut..]);
-        } else {
-            self.pending.extend_from_slice(complete);
-            let block = std::mem::take(&mut self.pending);
-            let cut = self.redactor.safe_cut(&block);
-            self.emit(&block[..cut], out);
-            self.pending = block;
-            self.pending.drain(..cut);
+        let (mut complete, rest) = chunk.split_at(last_newline + 1);
+        if !self.pending.is_empty() {
+            // Finish the pending line with the chunk's first line, as a block of its
+            // own, so that the chunk's other lines need not be copied into `pending`
+            // (no rule crosses a newline that `safe_cut` lets a block end at).
+            let first_end = memchr::memchr(b'\n', complete).map_or(complete.len(), |at| at + 1);
+            self.pending.extend_from_slice(&complete[..first_end]);
+            complete = &complete[first_end..];
+            self.emit_pending(out);
+            if !self.pending.is_empty() {
+                // Held back (a wrapped run or a multi-line secret may go on): the rest
+                // waits with it.
+                self.pending.extend_from_slice(complete);
+                complete = &[];
+                self.emit_pending(out);
+            }
         }
+        // Whole lines straight from the chunk, no copy.
+        let cut = self.redactor.safe_cut(complete);
+        self.emit(&complete[..cut], out);
+        self.pending.extend_from_slice(&complete[cut..]);
         self.pending.extend_from_slice(rest);
         if self.pending.len() > self.window {
             self.flush_early(out);
@@ -87,6 +94,15 @@ impl<'a> StreamRedactor<'a> {
     pub fn finish(mut self, out: &mut Vec<u8>) {
         let pending = std::mem::take(&mut self.pending);
         self.emit(&pending, out);
+    }
+
+    /// Emits what `pending` holds up to its safe cut and keeps the rest.
+    fn emit_pending(&mut self, out: &mut Vec<u8>) {
+        let block = std::mem::take(&mut self.pending);
+        let cut = self.redactor.safe_cut(&block);
+        self.emit(&block[..cut], out);
+        self.pending = block;
+        self.pending.drain(..cut);
     }
 
     fn emit(&mut self, block: &[u8], out: &mut Vec<u8>) {
