@@ -101,6 +101,8 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
         "value=***REDACTED***\n"
     );
 
+    compose_is_probed_once_and_a_dry_run_prints_what_ran(project);
+
     // doctor: the engine answers, the Compose in use is named, the workdir persists.
     let doctor: serde_json::Value = serde_json::from_str(&project.ok(&["doctor"])).unwrap();
     assert_eq!(doctor["success"], true, "{doctor}");
@@ -208,6 +210,43 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
 }
 
 /// `destroy` with `answer` typed at its prompt.
+/// `docker compose version` runs once (the first command) and every later command is
+/// answered from the probe cache; a dry run then prints the Compose a live run used
+/// (`docker-compose` where the plugin is missing); `doctor` asks afresh.
+fn compose_is_probed_once_and_a_dry_run_prints_what_ran(project: &Project) {
+    let probes = |cached: bool| {
+        project
+            .journal()
+            .iter()
+            .filter(|l| {
+                l["program"] == "docker" && l["argv"] == serde_json::json!(["compose", "version"])
+            })
+            .filter(|l| (l["cached"] == true) == cached)
+            .count()
+    };
+    assert_eq!(probes(false), 1, "only the first command probes");
+    assert!(probes(true) >= 3, "build, deploy and exec used the answer");
+    let live = project
+        .journal()
+        .into_iter()
+        .rev()
+        .find(|l| {
+            l["argv"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|w| w == "exec"))
+        })
+        .expect("an exec call is journaled");
+    let compose = match live["program"].as_str().unwrap() {
+        "docker" => "docker compose -p".to_string(),
+        other => format!("{other} -p"),
+    };
+    let dry = project.ok(&["--dry-run", "exec", "pwd"]);
+    assert!(dry.contains(&format!("&& {compose} ")), "{dry}");
+    assert!(!dry.contains("no remembered answer"), "{dry}");
+    project.ok(&["doctor"]);
+    assert_eq!(probes(false), 2, "doctor probes afresh");
+}
+
 fn destroy_answering(project: &Project, answer: &str) -> std::process::Output {
     megaplan_cloud_tests::process::run_with_input(project.command(&["destroy"]), answer.as_bytes())
 }
