@@ -2,7 +2,9 @@
 //! asks, so tests can capture exactly what an operator would see (the lint
 //! configuration keeps `std::io::stdin` out of every other module).
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::progress::Steps;
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
@@ -10,6 +12,8 @@ pub struct Console {
     out: Arc<Mutex<Box<dyn Write + Send>>>,
     err: Arc<Mutex<Box<dyn Write + Send>>>,
     input: Arc<Mutex<Box<dyn BufRead + Send>>>,
+    /// The steps of a long operation (a spinner on a terminal).
+    steps: Steps,
 }
 
 /// What a captured console received.
@@ -52,6 +56,7 @@ impl Console {
             input: Arc::new(Mutex::new(Box::new(std::io::BufReader::new(
                 std::io::stdin(),
             )))),
+            steps: Steps::new(std::io::stderr().is_terminal()),
         }
     }
 
@@ -68,6 +73,7 @@ impl Console {
             out: Arc::new(Mutex::new(Box::new(SharedBuffer(captured.out.clone())))),
             err: Arc::new(Mutex::new(Box::new(SharedBuffer(captured.err.clone())))),
             input: Arc::new(Mutex::new(Box::new(std::io::Cursor::new(input.to_vec())))),
+            steps: Steps::default(),
         };
         (console, captured)
     }
@@ -98,18 +104,40 @@ impl Console {
     /// Writes to stdout and flushes, so streamed output appears line by line. A closed
     /// stdout (e.g. piped into `head`) is not an error worth failing an action for.
     pub fn out(&self, bytes: &[u8]) {
-        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = out.write_all(bytes).and_then(|_| out.flush());
+        self.steps.around(&|| write_flushed(&self.out, bytes));
     }
 
     pub fn err(&self, bytes: &[u8]) {
-        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = err.write_all(bytes).and_then(|_| err.flush());
+        self.steps.around(&|| write_flushed(&self.err, bytes));
+    }
+
+    /// Names the step a long operation is at: the spinner's line on a terminal, else
+    /// a line of its own.
+    pub fn step(&self, text: &str) {
+        self.steps.step(text, &|line| {
+            write_flushed(&self.err, format!("{line}\n").as_bytes())
+        });
+    }
+
+    /// What the current step's program prints (redacted, controls escaped), as it
+    /// arrives, on stderr: above the spinner on a terminal.
+    pub fn step_output(&self, bytes: &[u8]) {
+        self.steps.output(bytes, &|b| write_flushed(&self.err, b));
+    }
+
+    /// The long operation is over: the spinner goes.
+    pub fn end_steps(&self) {
+        self.steps.end(&|b| write_flushed(&self.err, b));
     }
 
     pub fn err_line(&self, line: &str) {
         self.err(format!("{line}\n").as_bytes());
     }
+}
+
+fn write_flushed(to: &Mutex<Box<dyn Write + Send>>, bytes: &[u8]) {
+    let mut to = to.lock().unwrap_or_else(|p| p.into_inner());
+    let _ = to.write_all(bytes).and_then(|_| to.flush());
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod markers;
 pub mod ops;
 pub mod paths;
 pub mod plugin;
+pub mod progress;
 pub mod project;
 pub mod redact;
 pub mod secrets;

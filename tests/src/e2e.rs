@@ -61,6 +61,14 @@ impl Project {
         self.dir.path()
     }
 
+    /// A variable the project's commands get, as given to [`Project::new`].
+    pub fn env_value(&self, key: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")
     }

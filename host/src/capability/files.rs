@@ -33,6 +33,10 @@ impl Capability {
                 .out(format!("# write {path} (mode 600): {description}\n").as_bytes());
             return Ok(());
         }
+        if let Some(label) = self.progress() {
+            let step = super::log::escape_controls(&format!("{label}: writing {path}"));
+            self.settings.console.step(&step);
+        }
         let bytes = stdin::render_env_file(entries, &self.settings.secrets);
         crate::fs::write_beneath(deploy_dir, path, &bytes, 0o600).map_err(|e| e.message)
     }

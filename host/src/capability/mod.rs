@@ -24,6 +24,7 @@ pub mod probe;
 pub mod process;
 mod reap;
 mod rules;
+mod showing;
 mod spawn;
 mod stdin;
 
@@ -139,6 +140,9 @@ impl Capability {
     /// or stops (`None`).
     pub fn show_progress(&self, label: Option<&'static str>) {
         *self.progress.lock().unwrap_or_else(|p| p.into_inner()) = label;
+        if label.is_none() {
+            self.settings.console.end_steps();
+        }
     }
 
     pub(crate) fn progress(&self) -> Option<&'static str> {

@@ -16,6 +16,8 @@ type Streamed = (Vec<u8>, Vec<u8>);
 /// How a command's output reaches the host.
 enum Delivery<'a> {
     Capture,
+    /// Captured, and shown to `sink` as it arrives too (a step of a long operation).
+    Showing(&'a mut dyn FnMut(Channel, &[u8])),
     Stream(&'a mut dyn FnMut(Channel, &[u8])),
     Terminal,
 }
@@ -23,7 +25,7 @@ enum Delivery<'a> {
 impl Delivery<'_> {
     fn kind(&self) -> CallKind {
         match self {
-            Delivery::Capture => CallKind::Run,
+            Delivery::Capture | Delivery::Showing(_) => CallKind::Run,
             Delivery::Stream(_) => CallKind::Stream,
             Delivery::Terminal => CallKind::Terminal,
         }
@@ -68,26 +70,34 @@ impl Capability {
     }
 
     /// Runs a command to completion, capturing its output. Text output is redacted
-    /// before it is returned.
+    /// before it is returned. During a long operation (`build`, `deploy`) the command
+    /// is named as the current step and what it prints is shown as it arrives,
+    /// redacted and with control characters escaped.
     pub fn run(&self, caller: &Caller, cmd: &CommandSpec) -> Result<Output, ProcessError> {
         let shown = self
             .progress()
             .filter(|_| self.settings.backend.runs_programs());
-        if let Some(label) = shown {
-            let line = format!("{label}: {}", cmd.display());
-            self.settings
-                .console
-                .err_line(&self.settings.redactor.redact(&line));
-        }
-        let mut output = self.call(caller, cmd, Delivery::Capture)?;
+        let mut output = match shown {
+            Some(label) => {
+                let step = format!("{label}: {}", cmd.display());
+                self.settings
+                    .console
+                    .step(&self.settings.redactor.redact(&step));
+                let mut shower = super::showing::Shower::new(&self.settings);
+                let output = self.call(
+                    caller,
+                    cmd,
+                    Delivery::Showing(&mut |c, b| shower.show(c, b)),
+                );
+                shower.finish();
+                output?
+            }
+            None => self.call(caller, cmd, Delivery::Capture)?,
+        };
         if cmd.output == OutputMode::Text {
             let redactor = &self.settings.redactor;
             output.stdout = redactor.redact_bytes(&output.stdout).into_owned();
             output.stderr = redactor.redact_bytes(&output.stderr).into_owned();
-            if shown.is_some() {
-                self.settings.console.err(&output.stdout);
-                self.settings.console.err(&output.stderr);
-            }
         }
         Ok(output)
     }
@@ -265,6 +275,10 @@ impl Capability {
         let outcome = match delivery {
             Delivery::Capture => {
                 spawn::capture(launch, timeout, self.settings.output_cap).map_err(failed)?
+            }
+            Delivery::Showing(sink) => {
+                spawn::capture_showing(launch, timeout, self.settings.output_cap, *sink)
+                    .map_err(failed)?
             }
             Delivery::Stream(sink) => spawn::stream(launch, cmd.timeout, *sink).map_err(failed)?,
             Delivery::Terminal => spawn::on_terminal(launch).map_err(failed)?,

@@ -295,6 +295,30 @@ fn widen(pipe: &std::io::PipeReader) {
     let _ = rustix::pipe::fcntl_setpipe_size(pipe, STREAM_PIPE);
 }
 
+/// Runs to completion like `capture`, handing each chunk to `show` as it arrives too.
+pub(super) fn capture_showing(
+    launch: Launch<'_>,
+    timeout: Duration,
+    cap: usize,
+    show: &mut dyn FnMut(Channel, &[u8]),
+) -> std::io::Result<Outcome> {
+    let (mut stdout, mut stderr, mut truncated) = (Vec::new(), Vec::new(), false);
+    let mut outcome = stream(launch, Some(timeout), &mut |channel, chunk| {
+        let kept = match channel {
+            Channel::Out => &mut stdout,
+            Channel::Err => &mut stderr,
+        };
+        let room = cap.saturating_sub(kept.len());
+        truncated |= chunk.len() > room;
+        kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        show(channel, chunk);
+    })?;
+    outcome.output.stdout = stdout;
+    outcome.output.stderr = stderr;
+    outcome.output.truncated = truncated;
+    Ok(outcome)
+}
+
 /// Reads both pipes until both are closed, whichever has data first.
 fn relay_both(
     out: std::io::PipeReader,

@@ -4,7 +4,6 @@ use super::context::{Context, Mount, SessionRequest};
 use super::session::Session;
 use crate::config::CloudSpec;
 use crate::error::CloudResult;
-use crate::workflow::Runner;
 
 /// Renders the deploy directory, then runs one provider operation with it mounted.
 /// A temporary directory (railway) is removed when the operation ends.
@@ -42,9 +41,11 @@ pub fn deploy(ctx: &mut Context, wait: Option<std::time::Duration>) -> CloudResu
         match wait {
             Some(timeout) if session.runs_programs() && can_probe => {
                 if session.show_progress {
-                    session.note("deploy: waiting for the runner's health server");
+                    session.step("deploy: waiting for the runner's health server");
                 }
-                super::health::wait(session, port, timeout)
+                let healthy = super::health::wait(session, port, timeout);
+                session.end_steps();
+                healthy
             }
             _ => Ok(()),
         }

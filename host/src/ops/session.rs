@@ -140,6 +140,15 @@ impl Session {
         check_status(status, &cmd, &capability)
     }
 
+    /// Names the step a long operation is at (a spinner's line on a terminal).
+    pub fn step(&self, text: &str) {
+        self.capability().console().step(text);
+    }
+
+    pub fn end_steps(&self) {
+        self.capability().console().end_steps();
+    }
+
     pub fn doctor(&mut self) -> CloudResult<Vec<Check>> {
         self.provider.doctor(&self.ctx)
     }

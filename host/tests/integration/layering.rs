@@ -15,6 +15,7 @@ const SUPPORT: &[&str] = &[
     "json",
     "markers",
     "paths",
+    "progress",
     "project",
     "redact",
     "secrets",

@@ -12,6 +12,7 @@ mod dockerfile;
 mod escapes;
 mod hostile;
 mod local_e2e;
+mod progress;
 mod railway_cli;
 mod railway_provider;
 mod redaction_paths;
