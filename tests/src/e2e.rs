@@ -263,49 +263,78 @@ impl Project {
     /// `attach` under a real pseudo-terminal (a host tmux session) reaches the runner's
     /// tmux session `agent`, and what is typed there runs.
     pub fn attach_reaches_the_agent_session(&self) {
-        let session = unique("mpc-attach");
         let env: String = self.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
         // The pane outlives the command, so a failure leaves its message on screen.
         let command = format!(
-            "cd {} && {env}MEGAPLAN_CLOUD_HOME={} {} attach; echo attach-exited-$?; sleep 600",
+            "cd {} && {env}MEGAPLAN_CLOUD_HOME={} {} attach; echo attach-exited-$?; exec cat",
             self.path().display(),
             self.home().display(),
             self.bin
         );
+        let pane = Pane::start("mpc-attach", &command);
+        let attached = poll(Duration::from_secs(30), || {
+            pane.screen(false).contains("[agent]").then_some(())
+        });
+        assert!(
+            attached.is_some(),
+            "no inner tmux status line:\n{}",
+            pane.screen(false)
+        );
+        pane.send_line("echo attach-$((6*7))");
+        pane.wait_for("attach-42");
+    }
+}
+
+/// A tmux session of its own, killed however the test ends.
+pub struct Pane(String);
+
+impl Pane {
+    /// `command` in a new detached session of 120x30 (named after `prefix`).
+    pub fn start(prefix: &str, command: &str) -> Self {
+        let session = unique(prefix);
         let started = tmux(&[
             "new-session",
             "-d",
             "-s",
             &session,
             "-x",
-            "160",
+            "120",
             "-y",
-            "40",
-            &command,
+            "30",
+            command,
         ]);
-        assert!(started.status.success());
-        let pane = format!("={session}:");
-        let screen = || {
-            String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &pane]).stdout).into_owned()
-        };
-        let attached = poll(Duration::from_secs(30), || {
-            screen().contains("[agent]").then_some(())
-        });
-        assert!(
-            attached.is_some(),
-            "no inner tmux status line:\n{}",
-            screen()
-        );
-        tmux(&["send-keys", "-t", &pane, "echo attach-$((6*7))", "Enter"]);
-        let echoed = poll(Duration::from_secs(30), || {
-            screen().contains("attach-42").then_some(())
-        });
-        tmux(&["kill-session", "-t", &format!("={session}")]);
-        assert!(
-            echoed.is_some(),
-            "the command typed on the terminal did not run:\n{}",
-            screen()
-        );
+        assert!(started.status.success(), "{started:?}");
+        Pane(session)
+    }
+
+    /// The pane's text; with `escapes`, its colours and attributes as escape codes.
+    pub fn screen(&self, escapes: bool) -> String {
+        let target = format!("={}:", self.0);
+        let mut args = vec!["capture-pane", "-p", "-t", &target];
+        if escapes {
+            args.push("-e");
+        }
+        String::from_utf8_lossy(&tmux(&args).stdout).into_owned()
+    }
+
+    /// Types `line` and Enter.
+    pub fn send_line(&self, line: &str) {
+        tmux(&["send-keys", "-t", &format!("={}:", self.0), line, "Enter"]);
+    }
+
+    /// Polls the pane's text until it contains `needle`; the text then.
+    pub fn wait_for(&self, needle: &str) -> String {
+        poll(Duration::from_secs(60), || {
+            let screen = self.screen(false);
+            screen.contains(needle).then_some(screen)
+        })
+        .unwrap_or_else(|| panic!("{needle:?} never appeared:\n{}", self.screen(false)))
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        tmux(&["kill-session", "-t", &format!("={}", self.0)]);
     }
 }
 

@@ -9,8 +9,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use megaplan_cloud_tests::e2e::{Project, tmux};
-use megaplan_cloud_tests::{poll, process, unique};
+use megaplan_cloud_tests::e2e::{Pane, Project};
+use megaplan_cloud_tests::{poll, process};
 
 const SECRET: &str = "progress-secret-6f1d2c9a";
 
@@ -55,52 +55,6 @@ impl SlowBuild {
     }
 }
 
-/// A tmux session of its own, killed however the test ends.
-struct Pane(String);
-
-impl Pane {
-    fn start(command: &str) -> Self {
-        let session = unique("mpc-progress");
-        let started = tmux(&[
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "120",
-            "-y",
-            "30",
-            command,
-        ]);
-        assert!(started.status.success(), "{started:?}");
-        Pane(session)
-    }
-
-    /// The pane's text; with `escapes`, its colours and attributes as escape codes.
-    fn screen(&self, escapes: bool) -> String {
-        let target = format!("={}:", self.0);
-        let mut args = vec!["capture-pane", "-p", "-t", &target];
-        if escapes {
-            args.push("-e");
-        }
-        String::from_utf8_lossy(&tmux(&args).stdout).into_owned()
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        poll(Duration::from_secs(60), || {
-            let screen = self.screen(false);
-            screen.contains(needle).then_some(screen)
-        })
-        .unwrap_or_else(|| panic!("{needle:?} never appeared:\n{}", self.screen(false)))
-    }
-}
-
-impl Drop for Pane {
-    fn drop(&mut self) {
-        tmux(&["kill-session", "-t", &format!("={}", self.0)]);
-    }
-}
-
 /// The shell line that runs `megaplan-cloud build` in the pane and then leaves its
 /// exit status on screen (the pane stays until the test kills it).
 fn build_in_pane(slow: &SlowBuild, extra: &str) -> Pane {
@@ -111,12 +65,15 @@ fn build_in_pane(slow: &SlowBuild, extra: &str) -> Pane {
             Some(format!("{k}='{v}' "))
         })
         .collect();
-    Pane::start(&format!(
-        "cd '{}' && {env}MEGAPLAN_CLOUD_HOME='{}' {} build {extra}; echo build-exited-$?; exec cat",
-        slow.project.path().display(),
-        slow.project.home().display(),
-        env!("CARGO_BIN_EXE_mpc-e2e"),
-    ))
+    Pane::start(
+        "mpc-progress",
+        &format!(
+            "cd '{}' && {env}MEGAPLAN_CLOUD_HOME='{}' {} build {extra}; echo build-exited-$?; exec cat",
+            slow.project.path().display(),
+            slow.project.home().display(),
+            env!("CARGO_BIN_EXE_mpc-e2e"),
+        ),
+    )
 }
 
 #[test]
