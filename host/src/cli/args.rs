@@ -215,6 +215,20 @@ pub enum ProviderAction {
         #[arg(long)]
         yes: bool,
     },
+    /// Create a provider crate to start from: every usual operation, its cloud.yaml
+    /// schema, a cassette and a replay script; it builds for wasm32-wasip2 as it is
+    New {
+        /// The provider's name (lower-case letters and digits): its cloud.yaml section
+        /// and its component file
+        name: String,
+        /// Where to create the crate [default: ./NAME]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<String>,
+        /// The megaplan-cloud SDK to depend on [default: the one this binary was built
+        /// from]
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<String>,
+    },
 }
 
 #[cfg(test)]

@@ -152,6 +152,14 @@ fn provider(ctx: &mut Context, action: ProviderAction) -> CloudResult<ExitCode> 
             let console = ctx.console.clone();
             ops::provider_install(ctx, request, &mut |prompt| console.ask(prompt))?
         }
+        ProviderAction::New { name, dir, sdk } => {
+            let request = ops::NewProvider {
+                name: &name,
+                dir: dir.as_deref(),
+                sdk: sdk.as_deref(),
+            };
+            ops::new_provider(ctx, request)?
+        }
     };
     print(ctx, &payload)
 }

@@ -12,6 +12,7 @@ mod lifecycle;
 mod log_relay;
 mod plan;
 mod providers;
+mod scaffold;
 mod session;
 mod setup;
 mod supervise;
@@ -26,6 +27,7 @@ pub use plan::{BootstrapOptions, RepoOverrides, bootstrap, resume, status};
 pub use providers::{
     InstallRequest, inspect as provider_inspect, install as provider_install, list as provider_list,
 };
+pub use scaffold::{NewProvider, new_provider};
 pub use session::{Session, op_context};
 pub use setup::{CLOUD_YAML_TEMPLATE, init, schema};
 pub use supervise::supervise;

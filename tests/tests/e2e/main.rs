@@ -16,5 +16,6 @@ mod progress;
 mod railway_cli;
 mod railway_provider;
 mod redaction_paths;
+mod scaffold;
 mod ssh_e2e;
 mod transcripts;

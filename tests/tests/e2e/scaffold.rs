@@ -1,0 +1,130 @@
+//! `provider new`, as an author meets it: the crate it writes builds for wasm32-wasip2
+//! on the first try with nothing but crates.io and the SDK, and its own replay script
+//! installs the component into a throwaway home and replays its cassette through the
+//! host. Bad names, a taken directory and a wrong SDK are refused with nothing written.
+
+use std::path::Path;
+
+use megaplan_cloud_tests::process;
+
+const BIN: &str = env!("CARGO_BIN_EXE_mpc-e2e");
+
+fn provider_new(cwd: &Path, args: &[&str]) -> std::process::Output {
+    process::command(BIN)
+        .args(["provider", "new"])
+        .args(args)
+        .current_dir(cwd)
+        .env("MEGAPLAN_CLOUD_HOME", cwd.join("home"))
+        .output()
+        .unwrap()
+}
+
+fn error_of(out: &std::process::Output) -> serde_json::Value {
+    assert!(!out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout)
+        .or_else(|_| serde_json::from_slice(&out.stderr))
+        .unwrap_or_else(|_| panic!("no JSON error: {out:?}"))
+}
+
+/// Where the scaffold's build goes: beside the workspace's own, so a rerun is quick.
+fn scaffold_target() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/scaffold")
+}
+
+#[test]
+fn a_new_provider_builds_installs_and_replays_its_cassette() {
+    let work = tempfile::tempdir().unwrap();
+    let out = provider_new(work.path(), &["acme"]);
+    assert!(out.status.success(), "{out:?}");
+    let said: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(said["provider"], "acme");
+    let dir = work.path().join("acme");
+    for file in said["files"].as_array().unwrap() {
+        assert!(dir.join(file.as_str().unwrap()).is_file(), "{file}");
+    }
+    let fmt = process::command("cargo")
+        .args(["fmt", "--check"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "the scaffold is not rustfmt-clean: {fmt:?}"
+    );
+    let build = process::command("cargo")
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", scaffold_target())
+        .output()
+        .unwrap();
+    assert!(
+        build.status.success(),
+        "the scaffold does not build:\n{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let replay = process::command("sh")
+        .arg("tests/replay.sh")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", scaffold_target())
+        .env("MEGAPLAN_CLOUD", BIN)
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&replay.stdout),
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    assert!(String::from_utf8_lossy(&replay.stdout).ends_with("replay: ok\n"));
+
+    // The directory is taken now: refused, and what is there is left alone.
+    let again = provider_new(work.path(), &["acme"]);
+    let error = error_of(&again);
+    assert_eq!(error["error"], "invalid_args", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists and is not empty"),
+        "{error}"
+    );
+    assert!(dir.join("tests/exec.cassette").is_file());
+}
+
+#[test]
+fn bad_names_and_a_wrong_sdk_are_refused_with_nothing_written() {
+    let work = tempfile::tempdir().unwrap();
+    for (name, says) in [
+        ("Acme", "lower-case letters and digits"),
+        ("my-cloud", "lower-case letters and digits"),
+        ("a", "lower-case letters and digits"),
+        ("local", "is a built-in provider"),
+    ] {
+        let error = error_of(&provider_new(work.path(), &[name]));
+        assert_eq!(error["error"], "invalid_args", "{name}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(says),
+            "{name}: {error}"
+        );
+        assert!(!work.path().join(name).exists(), "{name}");
+    }
+    let error = error_of(&provider_new(
+        work.path(),
+        &["acme", "--sdk", "/nonexistent"],
+    ));
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not the megaplan-cloud SDK"),
+        "{error}"
+    );
+    assert!(!work.path().join("acme").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "home")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
