@@ -18,8 +18,8 @@
 
 #[path = "support/engine.rs"]
 mod engine;
-#[path = "support/log_fixture.rs"]
-mod log_fixture;
+#[path = "support/fixture_files.rs"]
+mod fixture_files;
 #[path = "support/measure.rs"]
 mod measure;
 #[path = "support/world.rs"]
@@ -29,7 +29,6 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use megaplan_cloud::redact::Redactor;
 use world::World;
 
 const LOG_RUNS: usize = 9;
@@ -88,10 +87,10 @@ fn main() {
         && flag.starts_with("--write-")
     {
         let log_bytes = match flag.as_str() {
-            "--write-fixture" => log_fixture::generate_log(&log_fixture::secrets()),
-            _ => long_line(),
+            "--write-fixture" => fixture_files::generate_log(&fixture_files::secrets()),
+            _ => fixture_files::long_line(),
         };
-        write_fixture(&log_bytes, Path::new(log), Path::new(expected));
+        fixture_files::write_fixture(&log_bytes, Path::new(log), Path::new(expected));
         return;
     }
     let limits = Limits {
@@ -109,7 +108,7 @@ fn mb_per_s(bytes: usize, time: Duration) -> f64 {
 // ---- logs ----------------------------------------------------------------------
 
 fn logs(limits: &Limits) {
-    let secrets = log_fixture::secrets();
+    let secrets = fixture_files::secrets();
     let names: Vec<String> = secrets.iter().map(|(n, _)| n.clone()).collect();
     let cloud_yaml = format!(
         "provider: local\nrepo: {{url: https://example.com/app.git}}\nsecrets: [{}]\n",
@@ -135,17 +134,17 @@ fn logs(limits: &Limits) {
                 cmd.args(["-c", "cat \"$0\" | cat"]).arg(&log_path);
                 cmd
             },
-            |stdout| same_file(stdout, &log_path),
+            |stdout| fixture_files::same_file(stdout, &log_path),
         ));
         snapshot.push(measure::measure_checked(
             1,
             || world.cli(&["logs", "--no-follow"]),
-            |stdout| same_file(stdout, &expected_path),
+            |stdout| fixture_files::same_file(stdout, &expected_path),
         ));
         follow.push(measure::measure_checked(
             1,
             || world.cli(&["logs"]),
-            |stdout| same_file(stdout, &expected_path),
+            |stdout| fixture_files::same_file(stdout, &expected_path),
         ));
     }
     let (pipe, snapshot, follow) = (
@@ -200,7 +199,7 @@ fn one_long_line(world: &World) {
     let stats = measure::measure_checked(
         3,
         || world.cli(&["logs", "--no-follow"]),
-        |stdout| same_file(stdout, &expected_path),
+        |stdout| fixture_files::same_file(stdout, &expected_path),
     );
     println!(
         "logs: one 10 MB line: median {:?}, peak RSS {:.1} MiB",
@@ -221,89 +220,6 @@ fn stub_docker(log: &Path) -> String {
         "#!/bin/sh\ncase \"$*\" in\n  'compose version') echo 'Docker Compose version v2.29.0' ;;\n  *' logs '*) exec cat '{}' ;;\n  *) echo /workspace/app ;;\nesac\n",
         log.display()
     )
-}
-
-/// 10 MB on one line: words, now and then a secret, one newline at the very end.
-fn long_line() -> Vec<u8> {
-    let secrets = log_fixture::secrets();
-    let mut line = Vec::with_capacity(10_100_000);
-    let mut n = 0;
-    while line.len() < 10_000_000 {
-        n += 1;
-        line.extend_from_slice(b"tokens=4521 step critique finished ");
-        if n % 500 == 0 {
-            let (name, value) = &secrets[n / 500 % secrets.len()];
-            line.extend_from_slice(format!("{name}={value} Bearer {value} ").as_bytes());
-        }
-    }
-    line.push(b'\n');
-    line
-}
-
-/// Writes the log and what `logs` must print for it: the whole text redacted at once,
-/// which the stream must equal.
-fn write_fixture(log: &[u8], log_path: &Path, expected_path: &Path) {
-    let secrets = log_fixture::secrets();
-    let names: Vec<String> = secrets.iter().map(|(n, _)| n.clone()).collect();
-    let values: Vec<String> = secrets.iter().map(|(_, v)| v.clone()).collect();
-    let expected = Redactor::new(&names, &values)
-        .redact_bytes(log)
-        .into_owned();
-    assert!(
-        expected.len() < log.len(),
-        "the log carries secrets to redact"
-    );
-    for value in &values {
-        assert!(!expected.windows(value.len()).any(|w| w == value.as_bytes()));
-    }
-    std::fs::write(log_path, log).unwrap();
-    std::fs::write(expected_path, &expected).unwrap();
-}
-
-/// Compares two files a block at a time, naming the first difference.
-fn same_file(got: &Path, wanted: &Path) {
-    use std::io::Read;
-    let open =
-        |p: &Path| std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(p).unwrap());
-    let (mut a, mut b) = (open(got), open(wanted));
-    let (mut x, mut y) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
-    let mut offset = 0;
-    loop {
-        let n = read_full(&mut a, &mut x);
-        let m = read_full(&mut b, &mut y);
-        if x[..n] != y[..m] {
-            let at = x[..n]
-                .iter()
-                .zip(&y[..m])
-                .position(|(p, q)| p != q)
-                .unwrap_or(n.min(m));
-            let show = |bytes: &[u8]| {
-                String::from_utf8_lossy(&bytes[at.saturating_sub(60)..(at + 60).min(bytes.len())])
-                    .into_owned()
-            };
-            panic!(
-                "the output differs from the expected at byte {}:\n got: {:?}\nwant: {:?}",
-                offset + at,
-                show(&x[..n]),
-                show(&y[..m])
-            );
-        }
-        if n == 0 {
-            return;
-        }
-        offset += n;
-    }
-
-    fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> usize {
-        let mut filled = 0;
-        while filled < buf.len() {
-            match reader.read(&mut buf[filled..]).unwrap() {
-                0 => break,
-                n => filled += n,
-            }
-        }
-        filled
-    }
 }
 
 // ---- exec ----------------------------------------------------------------------
