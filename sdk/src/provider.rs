@@ -10,6 +10,13 @@ use crate::{
 pub trait ProviderImpl {
     fn describe() -> Description;
 
+    /// The JSON Schema of the provider's cloud.yaml section, which the host checks
+    /// and fills defaults from (contract 0.4.0); `None`: the section arrives as
+    /// written. `include_str!("../config.schema.json")` keeps it beside the crate.
+    fn config_schema() -> Option<String> {
+        None
+    }
+
     fn doctor(_ctx: Context) -> Result<Vec<Check>, ProviderError> {
         Ok(Vec::new())
     }
@@ -63,6 +70,9 @@ macro_rules! export {
         struct __MegaplanCloudExport;
 
         impl $crate::Provider for __MegaplanCloudExport {
+            fn config_schema() -> Option<String> {
+                <$provider as $crate::ProviderImpl>::config_schema()
+            }
             fn describe() -> $crate::Description {
                 <$provider as $crate::ProviderImpl>::describe()
             }

@@ -19,7 +19,7 @@ pub fn run(ctx: &mut Context, action: Action) -> CloudResult<ExitCode> {
                 &json!({"success": true, "cloud_yaml": path.display().to_string()}),
             )
         }
-        Action::Schema => print(ctx, &ops::schema()),
+        Action::Schema => print(ctx, &ops::schema(ctx)?),
         Action::Doctor => {
             let report = ops::doctor(ctx)?;
             let healthy = report.success;

@@ -9,7 +9,7 @@ use yaml_rust2::scanner::Marker;
 /// 1-based line and column.
 pub type Position = (usize, usize);
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Locations {
     values: HashMap<String, Position>,
     keys: HashMap<String, Position>,

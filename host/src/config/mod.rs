@@ -9,6 +9,7 @@ mod locate;
 pub mod providers;
 mod reader;
 pub mod schema;
+pub mod section_schema;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -163,6 +164,10 @@ pub struct CloudSpec {
     pub supervisor: Supervisor,
     /// Top-level mappings as JSON, for third-party providers' own sections.
     sections: serde_json::Map<String, Json>,
+    /// Where each node of the file is, and the file's name, for errors found after
+    /// loading (a third-party section checked against its provider's schema).
+    locations: std::sync::Arc<Locations>,
+    file_name: String,
 }
 
 /// A loaded cloud.yaml and what the operator should hear about it.
@@ -265,6 +270,8 @@ impl CloudSpec {
             })
             .collect();
         let warnings = unknown_keys(root, &spec.provider, &locations, file_name);
+        spec.locations = std::sync::Arc::new(locations);
+        spec.file_name = file_name.to_string();
         Ok(Loaded { spec, warnings })
     }
 
@@ -273,6 +280,27 @@ impl CloudSpec {
         providers::section_of(self)
             .or_else(|| self.sections.get(&self.provider).cloned())
             .unwrap_or_else(|| json!({}))
+    }
+
+    /// The third-party provider's section checked against the schema its component
+    /// declares, with the schema's defaults filled in; errors located in this file.
+    pub fn checked_section(&self, schema: &section_schema::SectionSchema) -> CloudResult<Json> {
+        let section = self
+            .sections
+            .get(&self.provider)
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let locate = |path: &str, key: bool| {
+            let at = match key {
+                true => self.locations.key(path),
+                false => None,
+            };
+            let (line, column) = at
+                .or_else(|| self.locations.nearest(path))
+                .unwrap_or((1, 1));
+            format!("{}:{line}:{column}: ", self.file_name)
+        };
+        schema.apply(&section, &self.provider, &locate)
     }
 
     /// What the configured provider adds to the deploy directory.

@@ -62,6 +62,8 @@ pub(super) fn read(
         image: read_image(r, root)?,
         supervisor: read_supervisor(r, root)?,
         sections: Default::default(),
+        locations: Default::default(),
+        file_name: String::new(),
     })
 }
 

@@ -9,6 +9,7 @@ use super::session::{Session, op_context};
 use crate::capability::probe::ProbeCache;
 use crate::capability::{Backend, Capability, DeployDirMount, Settings};
 use crate::config::CloudSpec;
+use crate::config::section_schema::SectionSchema;
 use crate::console::Console;
 use crate::environment;
 use crate::error::{CloudError, CloudResult};
@@ -217,7 +218,15 @@ impl Context {
             ));
         }
         let is_set = |name: &str| self.secrets.is_set(name);
-        let mut session = Session::new(provider, op_context(spec, request.session, &is_set));
+        let mut provider = provider;
+        let mut context = op_context(spec, request.session, &is_set);
+        // A provider that declares its section's schema gets it checked, located in
+        // cloud.yaml, and with its defaults, before any operation.
+        if let Some(text) = provider.config_schema()? {
+            let schema = SectionSchema::parse(&text, &spec.provider)?;
+            context.config = spec.checked_section(&schema)?;
+        }
+        let mut session = Session::new(provider, context);
         session.show_progress = !self.options.quiet;
         // A replay checks too, from the cassette, as the recording did; only a dry run,
         // which answers nothing, skips the check.

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::context::Context;
+use crate::config::section_schema::SectionSchema;
 use crate::error::{CloudError, CloudResult};
 
 pub const CLOUD_YAML_TEMPLATE: &str = include_str!("../../templates/cloud.yaml");
@@ -24,7 +25,22 @@ pub fn init(ctx: &Context, force: bool) -> CloudResult<PathBuf> {
     Ok(path)
 }
 
-/// The JSON Schema of cloud.yaml.
-pub fn schema() -> serde_json::Value {
-    crate::config::schema::schema()
+/// The JSON Schema of cloud.yaml, with the section of every provider that declares
+/// one (contract 0.4.0). A component that cannot be loaded (not granted, broken) is
+/// left out: `provider list` says why.
+pub fn schema(ctx: &Context) -> CloudResult<serde_json::Value> {
+    let mut schema = crate::config::schema::schema();
+    let registry = ctx.registry();
+    let runtime = ctx.runtime()?;
+    for candidate in registry.candidates() {
+        let loaded = registry.load(&runtime, &candidate.name, ctx.capability()?, None);
+        let Ok(Some(text)) = loaded.and_then(|mut provider| provider.config_schema()) else {
+            continue;
+        };
+        let Ok(section) = SectionSchema::parse(&text, &candidate.name) else {
+            continue;
+        };
+        schema["properties"][&candidate.name] = section.as_json();
+    }
+    Ok(schema)
 }

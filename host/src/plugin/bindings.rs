@@ -125,6 +125,17 @@ impl Bindings {
     pub fn describe(&self, s: &mut Store<HostState>) -> wasmtime::Result<Description> {
         on_either!(self, p => p.call_describe(s))
     }
+
+    /// `config-schema` arrived in 0.4.0; an older component declares none.
+    pub fn config_schema(&self, s: &mut Store<HostState>) -> Export<Option<String>> {
+        match self {
+            Bindings::Current(world) => world
+                .megaplan_cloud_provider()
+                .call_config_schema(s)
+                .map(Ok),
+            Bindings::V0_3(_) | Bindings::V0_2(_) => Ok(Ok(None)),
+        }
+    }
     pub fn doctor(&self, s: &mut Store<HostState>, ctx: &Context) -> Export<Vec<Check>> {
         on_either!(self, p => p.call_doctor(s, ctx))
     }

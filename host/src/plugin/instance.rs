@@ -239,6 +239,12 @@ impl ProviderInstance {
 
     /// The runner as the provider sees it; `None` when the provider does not
     /// implement `observe` (contract 0.2, or left out).
+    /// The JSON Schema of the provider's cloud.yaml section, as the component returns
+    /// it, when it declares one (the config layer decides what it makes of it).
+    pub fn config_schema(&mut self) -> CloudResult<Option<String>> {
+        self.call("config-schema", |b, s| b.config_schema(s))
+    }
+
     pub fn observe(&mut self, ctx: &OpContext) -> CloudResult<Option<super::RunnerObservation>> {
         let ctx = self.context(ctx);
         match self.call("observe", move |b, s| b.observe(s, &ctx)) {

@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 struct Provider;
 
-/// The `@@NAME@@:` section of cloud.yaml (config.schema.json describes it).
+/// The `@@NAME@@:` section of cloud.yaml, as config.schema.json declares it (the host
+/// has checked it against the schema and filled in its defaults).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Config {
@@ -34,6 +35,12 @@ fn cli(config: &Config, args: &[&str]) -> Cmd {
 }
 
 impl ProviderImpl for Provider {
+    /// The host checks the section against this schema (errors located in cloud.yaml)
+    /// and fills in its defaults before any operation.
+    fn config_schema() -> Option<String> {
+        Some(include_str!("../config.schema.json").into())
+    }
+
     fn describe() -> Description {
         Description {
             name: "@@NAME@@".into(),

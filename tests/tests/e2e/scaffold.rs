@@ -77,6 +77,69 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
     );
     assert!(String::from_utf8_lossy(&replay.stdout).ends_with("replay: ok\n"));
 
+    // The section is checked against the schema the component declares: located,
+    // with a hint, and with its defaults filled in.
+    let home = work.path().join("checked-home");
+    let cli = |yaml: &str, args: &[&str]| {
+        std::fs::write(dir.join("try.yaml"), yaml).unwrap();
+        process::command(BIN)
+            .args(["--cloud-yaml", "try.yaml", "--dry-run"])
+            .args(args)
+            .current_dir(&dir)
+            .env("MEGAPLAN_CLOUD_HOME", &home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let wasm = scaffold_target().join("wasm32-wasip2/release/acme.wasm");
+    let installed = process::command(BIN)
+        .args(["provider", "install"])
+        .arg(&wasm)
+        .arg("--yes")
+        .env("MEGAPLAN_CLOUD_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+    let head = "provider: acme\nrepo: {url: https://example.com/a.git}\n";
+    let typo = error_of(&cli(
+        &format!("{head}acme:\n  app: demo\n  regoin: ams\n"),
+        &["exec", "pwd"],
+    ));
+    assert_eq!(typo["error"], "invalid_spec", "{typo}");
+    assert_eq!(
+        typo["message"],
+        "try.yaml:5:11: unknown key `acme.regoin` (did you mean `acme.region`?)"
+    );
+    let missing = error_of(&cli(&format!("{head}acme: {{}}\n"), &["exec", "pwd"]));
+    // At the mapping that lacks it, as for the host's own blocks.
+    assert_eq!(missing["message"], "try.yaml:3:1: `acme.app` is required");
+    let deployed = cli(
+        &format!("{head}acme: {{app: demo}}\n"),
+        &["deploy", "--no-wait"],
+    );
+    assert!(deployed.status.success(), "{deployed:?}");
+    let printed = String::from_utf8_lossy(&deployed.stdout);
+    assert!(
+        printed.contains("acmectl deploy --region auto --app demo"),
+        "{printed}"
+    );
+
+    // `schema` carries the section.
+    let schema = process::command(BIN)
+        .arg("schema")
+        .env("MEGAPLAN_CLOUD_HOME", &home)
+        .output()
+        .unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert_eq!(
+        schema["properties"]["acme"]["required"],
+        serde_json::json!(["app"])
+    );
+    assert_eq!(
+        schema["properties"]["acme"]["properties"]["region"]["default"],
+        "auto"
+    );
+
     // The directory is taken now: refused, and what is there is left alone.
     let again = provider_new(work.path(), &["acme"]);
     let error = error_of(&again);
