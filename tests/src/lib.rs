@@ -21,6 +21,8 @@ pub const WRONG_VERSION: &str = env!("GUEST_WRONG_VERSION");
 pub const CONTRACT_0_2: &str = env!("GUEST_CONTRACT_0_2");
 /// A provider built against the frozen contract 0.3.0, without the SDK.
 pub const CONTRACT_0_3: &str = env!("GUEST_CONTRACT_0_3");
+/// A guest whose cloud.yaml schema is outside what the host understands.
+pub const BAD_SCHEMA: &str = env!("GUEST_BAD_SCHEMA");
 
 /// Polls `check` until it returns `Some` or the deadline passes, backing off from 50 to
 /// 500 ms between tries (the machine is often busy starting what is being waited for).

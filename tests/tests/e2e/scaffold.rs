@@ -191,3 +191,49 @@ fn bad_names_and_a_wrong_sdk_are_refused_with_nothing_written() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// A component whose schema reaches outside the subset (a reference to resolve, a
+/// pattern that backtracks forever) is refused when its session opens: no operation
+/// runs, and the error names the provider and what it may not declare.
+#[test]
+fn a_schema_outside_the_subset_refuses_the_provider_before_anything_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    std::fs::write(
+        work.path().join("cloud.yaml"),
+        "provider: badschema\nrepo: {url: https://example.com/a.git}\nbadschema: {app: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!}\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        process::command(BIN)
+            .args(args)
+            .current_dir(work.path())
+            .env("MEGAPLAN_CLOUD_HOME", &home)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let installed = run(&[
+        "provider",
+        "install",
+        megaplan_cloud_tests::BAD_SCHEMA,
+        "--yes",
+    ]);
+    assert!(installed.status.success(), "{installed:?}");
+    let error = error_of(&run(&["exec", "echo ran"]));
+    assert_eq!(error["error"], "invalid_provider", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "provider 'badschema' declares a config schema the host cannot use: property `app`:"
+        ),
+        "{message}"
+    );
+    let journal = std::fs::read_dir(home.join("journal"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect::<String>();
+    assert!(!journal.contains("\"program\":\"echo\""), "{journal}");
+}
