@@ -50,7 +50,11 @@ impl<'a> StreamRedactor<'a> {
     /// Feeds a chunk, appending whatever can already be written to `out`.
     pub fn feed(&mut self, mut chunk: &[u8], out: &mut Vec<u8>) {
         if let Some(continuation) = self.in_match {
-            chunk = &chunk[continuation.span(chunk)..];
+            // A character the read cut in two was masked with what it ended: the rest
+            // of its bytes go with it, whatever the rule.
+            let partial = chunk.iter().take_while(|&&b| b & 0xC0 == 0x80).count();
+            let rest = &chunk[partial..];
+            chunk = &rest[continuation.span(rest)..];
             if chunk.is_empty() {
                 return;
             }
@@ -188,6 +192,21 @@ mod tests {
         }
         stream.finish(&mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_character_cut_by_the_read_after_a_giant_match_goes_with_it() {
+        let r = Redactor::new(&[], &[]);
+        let mut stream = StreamRedactor::with_window(&r, 1024);
+        let mut out = Vec::new();
+        let mut first = format!("sk-{}", "a".repeat(4000)).into_bytes();
+        first.push(0xC3); // the first byte of `é`
+        stream.feed(&first, &mut out);
+        stream.feed(&[0xA9], &mut out);
+        stream.feed(" tail\n".as_bytes(), &mut out);
+        stream.finish(&mut out);
+        let text = String::from_utf8(out).expect("the output stays UTF-8");
+        assert_eq!(text, "***REDACTED*** tail\n");
     }
 
     #[test]

@@ -237,3 +237,65 @@ fn a_schema_outside_the_subset_refuses_the_provider_before_anything_runs() {
         .collect::<String>();
     assert!(!journal.contains("\"program\":\"echo\""), "{journal}");
 }
+
+/// Every command in the authoring guide's `sh` blocks, in order and as written, in one
+/// shell: `megaplan-cloud` is the binary under test and `acmectl` a stand-in that runs
+/// the remote line here, so `--record` has something real to record.
+#[test]
+fn every_command_of_the_authoring_guide_runs_as_written() {
+    let guide = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/providers/authoring.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = guide
+        .split("```sh\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .collect();
+    assert!(blocks.len() >= 2, "the guide's sh blocks are gone");
+    let work = tempfile::tempdir().unwrap();
+    let bin = work.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(BIN, bin.join("megaplan-cloud")).unwrap();
+    let stand_in = bin.join("acmectl");
+    std::fs::write(
+        &stand_in,
+        "#!/bin/sh\n[ \"$1\" = ssh ] || exit 0\nwhile [ \"$1\" != -- ]; do shift; done\nshift\nexec \"$@\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let script = format!("set -eux\n{}", blocks.join("\n"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        process::env_var("PATH").unwrap().to_string_lossy()
+    );
+    let out = process::command("sh")
+        .args(["-c", &script])
+        .current_dir(work.path())
+        .env("PATH", path)
+        .env("MEGAPLAN_CLOUD_HOME", work.path().join("home"))
+        .env_remove("CARGO_TARGET_DIR")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("replay: ok"), "{stdout}");
+    assert!(
+        stdout.contains("acmectl ssh --app demo -- bash -lc pwd"),
+        "{stdout}"
+    );
+    // The recorded and the replayed `exec pwd` print the same directory.
+    let crate_dir = work.path().join("acme").canonicalize().unwrap();
+    let printed = stdout.lines().filter(|l| Path::new(l) == crate_dir).count();
+    assert_eq!(printed, 2, "{stdout}");
+    assert!(work.path().join("acme/acme.cassette").is_file());
+}
