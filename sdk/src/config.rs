@@ -6,12 +6,19 @@ use crate::error::error;
 use crate::{Context, ErrorKind, ProviderError};
 
 /// Deserialises `ctx.config` (the provider's section as JSON) into `T`; a mismatch is
-/// an `invalid_spec` error naming the section.
+/// an `invalid_spec` error naming the section. The position serde gives is in the JSON
+/// the host passed, which means nothing to the operator, so it is left out; the host
+/// puts the section's place in cloud.yaml in front.
 pub fn parse_config<T: DeserializeOwned>(ctx: &Context, section: &str) -> Result<T, ProviderError> {
     serde_json::from_str(&ctx.config).map_err(|e| {
+        let text = e.to_string();
+        let reason = match text.rfind(" at line ") {
+            Some(at) if text[at..].contains(" column ") => &text[..at],
+            _ => &text,
+        };
         error(
             ErrorKind::InvalidConfig,
-            format!("`{section}` section is invalid: {e}"),
+            format!("`{section}` section is invalid: {reason}"),
         )
     })
 }
@@ -57,9 +64,9 @@ mod tests {
     fn names_the_section_on_error() {
         let err = parse_config::<Ssh>(&ctx(r#"{"port":1}"#), "ssh").unwrap_err();
         assert_eq!(err.kind, ErrorKind::InvalidConfig);
-        assert!(
-            err.message
-                .starts_with("`ssh` section is invalid: missing field `host`")
+        assert_eq!(
+            err.message,
+            "`ssh` section is invalid: missing field `host`"
         );
     }
 }

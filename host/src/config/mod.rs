@@ -303,6 +303,13 @@ impl CloudSpec {
         schema.apply(&section, &self.provider, &locate)
     }
 
+    /// `cloud.yaml:<line>:<column>: ` of the provider's section (the document's start
+    /// when it has none), for the errors a provider finds in it itself.
+    pub fn section_location(&self) -> String {
+        let (line, column) = self.locations.key(&self.provider).unwrap_or((1, 1));
+        format!("{}:{line}:{column}: ", self.file_name)
+    }
+
     /// What the configured provider adds to the deploy directory.
     pub fn deploy_extras(&self) -> CloudResult<DeployExtras> {
         providers::extras_of(self)

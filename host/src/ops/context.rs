@@ -222,6 +222,9 @@ impl Context {
         let mut context = op_context(spec, request.session, &is_set);
         // A provider that declares its section's schema gets it checked, located in
         // cloud.yaml, and with its defaults, before any operation.
+        if !crate::config::is_builtin_provider(&spec.provider) {
+            provider.locate_config_errors(spec.section_location());
+        }
         if let Some(text) = provider.config_schema()? {
             let schema = SectionSchema::parse(&text, &spec.provider)?;
             context.config = spec.checked_section(&schema)?;

@@ -38,6 +38,9 @@ pub struct ProviderInstance {
     /// Set once `describe` has returned; the store holds the same.
     caller: Caller,
     retired: Option<String>,
+    /// Where the provider's section is in cloud.yaml (`cloud.yaml:3:1: `), put in front
+    /// of a configuration error the provider reports itself.
+    config_location: Option<String>,
 }
 
 impl ProviderInstance {
@@ -85,6 +88,7 @@ impl ProviderInstance {
             description,
             caller,
             retired: None,
+            config_location: None,
         })
     }
 
@@ -154,8 +158,22 @@ impl ProviderInstance {
             if failure.retire {
                 self.retired = Some(failure.error.message.clone());
             }
-            failure.error
+            let mut error = failure.error;
+            if let Some(at) = self
+                .config_location
+                .as_ref()
+                .filter(|_| error.code == "invalid_spec")
+            {
+                error.message = format!("{at}{}", error.message);
+            }
+            error
         })
+    }
+
+    /// Locates the provider's own configuration errors at `at` (its section in
+    /// cloud.yaml).
+    pub fn locate_config_errors(&mut self, at: String) {
+        self.config_location = Some(at);
     }
 
     pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<Check>> {

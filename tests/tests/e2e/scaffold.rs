@@ -140,6 +140,42 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
         "auto"
     );
 
+    // Without a schema the provider's own check speaks, located at its section.
+    let lib = dir.join("src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    let unschemed = source.replace(
+        "Some(include_str!(\"../config.schema.json\").into())",
+        "None",
+    );
+    assert_ne!(source, unschemed, "the scaffold declares its schema");
+    std::fs::write(&lib, unschemed).unwrap();
+    let rebuilt = process::command("cargo")
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", scaffold_target())
+        .output()
+        .unwrap();
+    assert!(rebuilt.status.success(), "{rebuilt:?}");
+    let reinstalled = process::command(BIN)
+        .args(["provider", "install"])
+        .arg(&wasm)
+        .arg("--yes")
+        .env("MEGAPLAN_CLOUD_HOME", &home)
+        .output()
+        .unwrap();
+    assert!(reinstalled.status.success(), "{reinstalled:?}");
+    let own = error_of(&cli(
+        &format!("{head}acme:\n  app: demo\n  regoin: ams\n"),
+        &["exec", "pwd"],
+    ));
+    let message = own["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("try.yaml:3:1: `acme` section is invalid: unknown field `regoin`"),
+        "{message}"
+    );
+    assert!(!message.contains("line 1 column"), "{message}");
+    std::fs::write(&lib, source).unwrap();
+
     // The directory is taken now: refused, and what is there is left alone.
     let again = provider_new(work.path(), &["acme"]);
     let error = error_of(&again);
