@@ -124,11 +124,15 @@ proptest! {
         let redactor = Redactor::new(&names(), std::slice::from_ref(&secret));
         let window = if small_window { 600 } else { 64 * 1024 };
         let out = String::from_utf8(stream(&redactor, text.as_bytes(), &cuts, window)).unwrap();
+        // The replacement's own `*`s are not text: a secret that starts or ends with
+        // `*` next to one (a later insertion can split an earlier copy, leaving its
+        // tail) must not count as a leak, so the markers are blanked first.
+        let seen = out.replace(megaplan_cloud::redact::REPLACEMENT, "\u{0}");
         for (_, form) in &insertions {
             let rendered = render_long(&secret, *form);
-            prop_assert!(!out.contains(&rendered), "{form:?} {rendered:?} leaked: {out:?}");
+            prop_assert!(!seen.contains(&rendered), "{form:?} {rendered:?} leaked: {out:?}");
         }
-        prop_assert!(!out.contains(&secret), "leaked: {out:?}");
+        prop_assert!(!seen.contains(&secret), "leaked: {out:?}");
         // With the small window, a line is flushed early at cuts the whole text never
         // has; there the stream may mask a little more than the whole text (never less:
         // the checks above hold), so the two are compared at the full window only.
