@@ -31,6 +31,27 @@ fn scaffold_target() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/scaffold")
 }
 
+/// `cargo build --release --target wasm32-wasip2` in the scaffold, into the shared target.
+fn build_scaffold(dir: &Path) -> std::process::Output {
+    process::command("cargo")
+        .args(["build", "--release", "--target", "wasm32-wasip2"])
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", scaffold_target())
+        .output()
+        .unwrap()
+}
+
+/// `provider install <wasm> --yes` into `home`.
+fn install(home: &Path, wasm: &Path) -> std::process::Output {
+    process::command(BIN)
+        .args(["provider", "install"])
+        .arg(wasm)
+        .arg("--yes")
+        .env("MEGAPLAN_CLOUD_HOME", home)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn a_new_provider_builds_installs_and_replays_its_cassette() {
     let work = tempfile::tempdir().unwrap();
@@ -51,12 +72,7 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
         fmt.status.success(),
         "the scaffold is not rustfmt-clean: {fmt:?}"
     );
-    let build = process::command("cargo")
-        .args(["build", "--release", "--target", "wasm32-wasip2"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", scaffold_target())
-        .output()
-        .unwrap();
+    let build = build_scaffold(&dir);
     assert!(
         build.status.success(),
         "the scaffold does not build:\n{}",
@@ -92,13 +108,7 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
             .unwrap()
     };
     let wasm = scaffold_target().join("wasm32-wasip2/release/acme.wasm");
-    let installed = process::command(BIN)
-        .args(["provider", "install"])
-        .arg(&wasm)
-        .arg("--yes")
-        .env("MEGAPLAN_CLOUD_HOME", &home)
-        .output()
-        .unwrap();
+    let installed = install(&home, &wasm);
     assert!(installed.status.success(), "{installed:?}");
     let head = "provider: acme\nrepo: {url: https://example.com/a.git}\n";
     let typo = error_of(&cli(
@@ -149,20 +159,9 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
     );
     assert_ne!(source, unschemed, "the scaffold declares its schema");
     std::fs::write(&lib, unschemed).unwrap();
-    let rebuilt = process::command("cargo")
-        .args(["build", "--release", "--target", "wasm32-wasip2"])
-        .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", scaffold_target())
-        .output()
-        .unwrap();
+    let rebuilt = build_scaffold(&dir);
     assert!(rebuilt.status.success(), "{rebuilt:?}");
-    let reinstalled = process::command(BIN)
-        .args(["provider", "install"])
-        .arg(&wasm)
-        .arg("--yes")
-        .env("MEGAPLAN_CLOUD_HOME", &home)
-        .output()
-        .unwrap();
+    let reinstalled = install(&home, &wasm);
     assert!(reinstalled.status.success(), "{reinstalled:?}");
     let own = error_of(&cli(
         &format!("{head}acme:\n  app: demo\n  regoin: ams\n"),
