@@ -5,7 +5,7 @@
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Component, Path};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use cap_std::ambient_authority;
@@ -79,16 +79,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8], mode: u32) -> CloudResult<()> {
     Ok(())
 }
 
-/// `path` as a relative path of plain names only (no `..`, `.`, root or prefix), so
-/// that joining it to a directory stays inside that directory lexically.
-pub fn plain_relative_path(path: &str) -> Option<&Path> {
-    let relative = Path::new(path);
-    let plain = !path.is_empty()
-        && relative
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)));
-    plain.then_some(relative)
-}
+pub use megaplan_cloud_policy::plain_relative_path;
 
 #[cfg(test)]
 mod tests {

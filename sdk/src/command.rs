@@ -1,7 +1,7 @@
 //! A builder for commands the host runs on the provider's behalf.
 
-use crate::bindings::megaplan::cloud::process;
 use crate::error::{failed, process_error};
+use crate::process;
 use crate::{Command, Output, OutputMode, ProviderError, Stdin};
 
 /// Builds a [`Command`] step by step and runs it through the host.

@@ -22,8 +22,11 @@ pub mod command;
 pub mod config;
 pub mod docker;
 pub mod error;
+mod imports;
 pub mod paths;
 mod provider;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 
 /// Shell quoting and splitting with Python `shlex` semantics.
 pub use megaplan_cloud_shell::quote;
@@ -41,14 +44,12 @@ pub mod bindings {
 }
 
 pub use bindings::exports::megaplan::cloud::provider::Guest as Provider;
-pub use bindings::megaplan::cloud::files;
-pub use bindings::megaplan::cloud::log;
 pub use bindings::megaplan::cloud::observation::{ContainerState, Disk, Observation};
-pub use bindings::megaplan::cloud::process;
 pub use bindings::megaplan::cloud::types::{
     Check, Command, Context, DeployDir, Description, EnvEntry, ErrorKind, Features, LogSource,
     Output, OutputMode, ProcessError, Program, ProviderError, Stdin, VolumeAction,
 };
+pub use imports::{files, log, process};
 pub use provider::ProviderImpl;
 
 /// The contract version this SDK was built from; report it from `describe`.

@@ -1,73 +1,7 @@
-//! What a provider asks the host to run, and what it gets back: the capability's own
-//! types, independent of the generated WIT bindings.
+//! What the host hands back for a command a provider asked for, and how a refusal or a
+//! failure is reported; the command model itself is the policy crate's.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use super::ProgramPolicy;
 use crate::error::CloudError;
-
-/// A line of an env file rendered by the host.
-#[derive(Clone, Debug, PartialEq)]
-pub enum EnvEntry {
-    Literal(String, String),
-    Secret(String),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum StdinSpec {
-    None,
-    Inherit,
-    Bytes(Vec<u8>),
-    EnvFile(Vec<EnvEntry>),
-    Secret(String),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputMode {
-    Text,
-    Binary,
-}
-
-/// A command as a provider asked for it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct CommandSpec {
-    pub program: String,
-    pub args: Vec<String>,
-    pub cwd: Option<PathBuf>,
-    pub env: Vec<(String, String)>,
-    pub stdin: StdinSpec,
-    pub timeout: Option<Duration>,
-    pub output: OutputMode,
-    pub tty: bool,
-}
-
-impl CommandSpec {
-    pub fn new(
-        program: impl Into<String>,
-        args: impl IntoIterator<Item = impl Into<String>>,
-    ) -> Self {
-        CommandSpec {
-            program: program.into(),
-            args: args.into_iter().map(Into::into).collect(),
-            cwd: None,
-            env: Vec::new(),
-            stdin: StdinSpec::None,
-            timeout: None,
-            output: OutputMode::Text,
-            tty: false,
-        }
-    }
-
-    /// The command as an operator would type it (each word shell-quoted).
-    pub fn display(&self) -> String {
-        std::iter::once(self.program.as_str())
-            .chain(self.args.iter().map(String::as_str))
-            .map(megaplan_cloud_shell::quote)
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Output {
@@ -109,87 +43,9 @@ impl From<ProcessError> for CloudError {
     }
 }
 
-/// Who is asking: the provider's identity and what it may run.
-#[derive(Clone, Debug)]
-pub struct Caller {
-    pub provider: String,
-    pub version: String,
-    pub sha256: String,
-    pub policy: ProgramPolicy,
-    pub deploy_dir: Option<DeployDirMount>,
-    /// The contract operation being served (`exec`, `read-file`, ...); some command
-    /// forms are allowed only in one of them.
-    pub operation: &'static str,
-}
-
-/// The provider's deploy directory for one operation: always its host path (for
-/// command arguments and working directories); and, when this operation rendered it,
-/// the right to have the host write env files into it. The component itself never
-/// opens it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DeployDirMount {
-    pub host: PathBuf,
-    /// This operation rendered it (build, deploy): `files` may write into it.
-    pub rendered: bool,
-}
-
-impl DeployDirMount {
-    /// The directory's path only, for command arguments.
-    pub fn path_only(host: impl Into<PathBuf>) -> Self {
-        DeployDirMount {
-            host: host.into(),
-            rendered: false,
-        }
-    }
-
-    /// A directory this operation rendered.
-    pub fn rendered(host: impl Into<PathBuf>) -> Self {
-        DeployDirMount {
-            host: host.into(),
-            rendered: true,
-        }
-    }
-
-    /// The host directory, when the host may write into it for the provider.
-    pub fn writable(&self) -> Option<&Path> {
-        self.rendered.then_some(self.host.as_path())
-    }
-}
-
 /// Which of a streamed command's outputs a chunk came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     Out,
     Err,
-}
-
-/// What kind of host call a journal line or a recorded interaction is about.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CallKind {
-    /// `process.run`: run to completion, output captured.
-    #[default]
-    Run,
-    /// A command whose output the host relays as it arrives (`logs`), stdout and
-    /// stderr each to its own stream.
-    Stream,
-    /// A command on the operator's terminal (`attach`).
-    Terminal,
-    /// `process.which`.
-    Which,
-    /// `files.write-env-file`.
-    WriteEnvFile,
-}
-
-impl CallKind {
-    /// The name journal lines and cassettes use.
-    pub fn name(self) -> &'static str {
-        match self {
-            CallKind::Run => "run",
-            CallKind::Stream => "stream",
-            CallKind::Terminal => "terminal",
-            CallKind::Which => "which",
-            CallKind::WriteEnvFile => "write-env-file",
-        }
-    }
 }

@@ -11,7 +11,6 @@
 //! process-group kill and an output cap, is written as one redacted JSON line to the
 //! journal, and goes to the [`Backend`] in force: live, dry-run, record or replay.
 
-pub mod argv_rules;
 mod backend;
 mod cassette;
 mod command;
@@ -19,11 +18,9 @@ pub mod files;
 pub mod grants;
 mod journal;
 pub mod log;
-pub mod policy;
 pub mod probe;
 pub mod process;
 mod reap;
-mod rules;
 mod showing;
 mod spawn;
 mod stdin;
@@ -34,11 +31,15 @@ use std::time::Duration;
 
 pub use backend::Backend;
 pub use cassette::{Player, Recorder};
-pub use command::{
-    CallKind, Caller, Channel, CommandSpec, DeployDirMount, EnvEntry, Output, OutputMode,
-    ProcessError, StdinSpec,
+pub use command::{Channel, Output, ProcessError};
+/// The command model and the rules every command is held to, shared with the SDK's
+/// native test double.
+pub use megaplan_cloud_policy as policy;
+pub use megaplan_cloud_policy::argv_rules;
+pub use megaplan_cloud_policy::{
+    CallKind, Caller, CommandSpec, DeployDirMount, EnvEntry, OutputMode, ProgramPolicy, StdinSpec,
+    Trust,
 };
-pub use policy::{ProgramPolicy, Trust};
 
 use crate::console::Console;
 use crate::redact::Redactor;

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::journal::JournalEntry;
-use super::{Backend, CallKind, Caller, Capability, CommandSpec, Output, OutputMode, StdinSpec};
-use super::{ProcessError, rules, spawn};
+use super::{Backend, CallKind, Caller, Capability, CommandSpec, Output};
+use super::{ProcessError, policy, spawn};
 
 /// How long a remembered answer holds even when nothing in its key changed: a
 /// program can change what it answers without changing itself (a plugin installed
@@ -45,14 +45,14 @@ struct Remembered {
 impl Capability {
     /// Runs a probe, or answers it from what an earlier run remembered.
     pub fn probe(&self, caller: &Caller, cmd: &CommandSpec) -> Result<Output, ProcessError> {
-        if let Some(reason) = not_a_probe(cmd) {
+        if let Some(reason) = policy::probe_problem(cmd) {
             let mut entry = JournalEntry::new(caller, cmd, CallKind::Run, &self.settings);
             entry.denied(reason);
             self.journal.write(&entry);
             return Err(ProcessError::Denied(reason.into()));
         }
-        let allowed = caller.policy.check(&caller.provider, &cmd.program).is_ok()
-            && rules::check(caller, cmd, CallKind::Run, &self.settings.secrets).is_ok();
+        let allowed =
+            policy::check(caller, cmd, CallKind::Run, self.settings.secrets.names()).is_ok();
         let remembers = matches!(self.settings.backend, Backend::Live | Backend::DryRun);
         let cache = self
             .settings
@@ -107,19 +107,6 @@ impl Capability {
             "inherited": inherited,
         });
         Some(hex(&Sha256::digest(identity.to_string().as_bytes())))
-    }
-}
-
-/// Why `cmd` cannot be a probe, if it cannot.
-fn not_a_probe(cmd: &CommandSpec) -> Option<&'static str> {
-    if !matches!(cmd.stdin, StdinSpec::None) {
-        Some("a probe reads no standard input")
-    } else if cmd.tty {
-        Some("a probe runs without a terminal")
-    } else if cmd.output != OutputMode::Text {
-        Some("a probe's output is text")
-    } else {
-        None
     }
 }
 

@@ -7,7 +7,7 @@ use super::cassette::Key;
 use super::journal::JournalEntry;
 use super::{
     Backend, CallKind, Caller, Capability, Channel, CommandSpec, NONCE_PLACEHOLDER, Output,
-    OutputMode, ProcessError, rules, spawn, stdin,
+    OutputMode, ProcessError, policy, spawn, stdin,
 };
 
 /// A streamed command's stdout and stderr, kept (up to the cap) for a cassette.
@@ -128,10 +128,7 @@ impl Capability {
     ) -> Result<Output, ProcessError> {
         let started = Instant::now();
         let mut entry = JournalEntry::new(caller, cmd, delivery.kind(), &self.settings);
-        let allowed = caller
-            .policy
-            .check(&caller.provider, &cmd.program)
-            .and_then(|()| rules::check(caller, cmd, delivery.kind(), &self.settings.secrets));
+        let allowed = policy::check(caller, cmd, delivery.kind(), self.settings.secrets.names());
         if let Err(denial) = allowed {
             entry.denied(&denial);
             self.journal.write(&entry);

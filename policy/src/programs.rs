@@ -78,6 +78,11 @@ impl ProgramPolicy {
         self.declared.keys().map(String::as_str)
     }
 
+    /// The environment variables the provider declared it sets.
+    pub fn declared_env(&self) -> impl Iterator<Item = &str> {
+        self.env.iter().map(String::as_str)
+    }
+
     /// `Ok` when `program` may run; otherwise the denial, naming the grant that would
     /// allow it.
     pub fn check(&self, provider: &str, program: &str) -> Result<(), String> {
@@ -128,7 +133,7 @@ impl ProgramPolicy {
     pub fn check_args(&self, provider: &str, program: &str, args: &[String]) -> Result<(), String> {
         match &self.trust {
             Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => {
-                super::argv_rules::check(program, args).map_err(|why| {
+                crate::argv_rules::check(program, args).map_err(|why| {
                     format!(
                         "provider '{provider}' may not run this command: {why}. Only an operator \
                          who trusts the provider with everything should grant it with \

@@ -1,0 +1,64 @@
+//! The host's imports as a provider calls them: `process`, `files` and `log`. In a
+//! component (`wasm32`) each call goes to the host; natively (a provider's own `cargo
+//! test`) it goes to the [`TestHost`](crate::testing::TestHost) the test installed,
+//! which holds it to the host's own rules.
+
+/// Running commands on the operator's machine: the provider's only way to act.
+pub mod process {
+    use crate::{Command, Output, ProcessError};
+
+    /// Runs a command to completion; a non-zero exit status is an `Ok` output.
+    pub fn run(cmd: &Command) -> Result<Output, ProcessError> {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::process::run(cmd);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::run(cmd, false);
+    }
+
+    /// Whether a declared program is on the operator's PATH.
+    pub fn which(program: &str) -> bool {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::process::which(program);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::which(program);
+    }
+
+    /// Runs a probe, which the host may answer from an earlier run (contract 0.4.0).
+    pub fn probe(cmd: &Command) -> Result<Output, ProcessError> {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::process::probe(cmd);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::run(cmd, true);
+    }
+}
+
+/// Files in the deploy directory that only the host may write.
+pub mod files {
+    use crate::EnvEntry;
+
+    /// Has the host render an env file (`NAME=value` lines, secrets expanded by the
+    /// host) at `path` in the deploy directory, mode 0600.
+    pub fn write_env_file(path: &str, entries: &[EnvEntry]) -> Result<(), String> {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::files::write_env_file(path, entries);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::write_env_file(path, entries);
+    }
+}
+
+/// Lines for the operator, printed by the host (redacted) on standard error.
+pub mod log {
+    pub fn info(message: &str) {
+        #[cfg(target_arch = "wasm32")]
+        crate::bindings::megaplan::cloud::log::info(message);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::log("info", message);
+    }
+
+    pub fn warn(message: &str) {
+        #[cfg(target_arch = "wasm32")]
+        crate::bindings::megaplan::cloud::log::warn(message);
+        #[cfg(not(target_arch = "wasm32"))]
+        crate::testing::log("warn", message);
+    }
+}
