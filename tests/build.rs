@@ -10,6 +10,7 @@ fn main() {
         "megaplan-cloud-guest-contract-0-2",
         "megaplan-cloud-guest-contract-0-3",
         "megaplan-cloud-guest-bad-schema",
+        "megaplan-cloud-guest-sloppy",
     ];
     let built = megaplan_cloud_wasm_build::build_components(&guests);
     for guest in built {

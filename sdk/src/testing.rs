@@ -31,6 +31,8 @@ use std::time::Duration;
 use megaplan_cloud_policy as policy;
 pub use megaplan_cloud_policy::{CallKind, CommandSpec, EnvEntry as HostEnvEntry, StdinSpec};
 use policy::{Caller, DeployDirMount, ProgramPolicy, Trust};
+/// For [`TestHost::config`]: `json!({"app": "demo"})`.
+pub use serde_json::json;
 
 use crate::{Command, Context, DeployDir, EnvEntry, Output, OutputMode, ProcessError};
 use crate::{ProviderImpl, Stdin};

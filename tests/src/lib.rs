@@ -23,6 +23,8 @@ pub const CONTRACT_0_2: &str = env!("GUEST_CONTRACT_0_2");
 pub const CONTRACT_0_3: &str = env!("GUEST_CONTRACT_0_3");
 /// A guest whose cloud.yaml schema is outside what the host understands.
 pub const BAD_SCHEMA: &str = env!("GUEST_BAD_SCHEMA");
+/// A provider with the mistakes the conformance suite must catch.
+pub const SLOPPY: &str = env!("GUEST_SLOPPY");
 
 /// Polls `check` until it returns `Some` or the deadline passes, backing off from 50 to
 /// 500 ms between tries (the machine is often busy starting what is being waited for).

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::cassette::{Player, Recorder};
+use super::rehearsal::Rehearsal;
 use crate::error::CloudResult;
 
 pub enum Backend {
@@ -15,6 +16,8 @@ pub enum Backend {
     Record(Recorder),
     /// Run nothing; answer from a cassette, matching calls strictly in order.
     Replay(Player),
+    /// Run nothing; answer every call as the rehearsal says (`provider test`).
+    Rehearse(Rehearsal),
 }
 
 impl Backend {
@@ -35,6 +38,7 @@ impl Backend {
             Backend::DryRun => "dry-run",
             Backend::Record(_) => "record",
             Backend::Replay(_) => "replay",
+            Backend::Rehearse(_) => "rehearse",
         }
     }
 

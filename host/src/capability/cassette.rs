@@ -186,6 +186,30 @@ impl Player {
     pub fn unplayed(&self) -> usize {
         self.calls.len() - *self.next.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The first call recorded but not replayed, as a line for the operator.
+    pub fn first_unplayed(&self) -> Option<String> {
+        let next = *self.next.lock().unwrap_or_else(|p| p.into_inner());
+        self.calls.get(next).map(|call| show(&call.key))
+    }
+
+    /// What the next recorded call answered, when it is a call of this kind to this
+    /// program (its arguments may differ); it is then used up. A rehearsal answers
+    /// with it so a provider reading its output gets as far as it did when recorded.
+    pub(super) fn answer_loosely(&self, call: CallKind, program: &str) -> Option<Output> {
+        let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let recorded = self.calls.get(*next)?;
+        if recorded.key.call != call || recorded.key.program != program {
+            return None;
+        }
+        *next += 1;
+        Some(Output {
+            status: recorded.status,
+            stdout: unblob(&recorded.stdout).unwrap_or_default(),
+            stderr: unblob(&recorded.stderr).unwrap_or_default(),
+            truncated: recorded.truncated,
+        })
+    }
 }
 
 fn show(key: &Key) -> String {

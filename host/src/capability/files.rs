@@ -12,11 +12,21 @@ impl Capability {
         path: &str,
         entries: &[EnvEntry],
     ) -> Result<(), String> {
-        policy::check_env_file(caller, path, entries, self.settings.secrets.names())?;
+        let spec = StdinSpec::EnvFile(entries.to_vec());
+        let checked = policy::check_env_file(caller, path, entries, self.settings.secrets.names());
+        let mut logged = super::CommandSpec::new("", [path]);
+        logged.stdin = spec.clone();
+        let kind = super::CallKind::WriteEnvFile;
+        self.log_call(
+            caller,
+            kind,
+            &logged,
+            checked.as_ref().err().map(String::as_str),
+        );
+        checked?;
         let Some(deploy_dir) = caller.deploy_dir.as_ref().and_then(|dir| dir.writable()) else {
             return Err("no deploy directory is open for this operation".into());
         };
-        let spec = StdinSpec::EnvFile(entries.to_vec());
         let description = stdin::describe(&spec).unwrap_or_default();
         self.journal
             .write_file(caller, path, &description, &self.settings);

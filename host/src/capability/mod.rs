@@ -21,6 +21,7 @@ pub mod log;
 pub mod probe;
 pub mod process;
 mod reap;
+mod rehearsal;
 mod showing;
 mod spawn;
 mod stdin;
@@ -40,6 +41,7 @@ pub use megaplan_cloud_policy::{
     CallKind, Caller, CommandSpec, DeployDirMount, EnvEntry, OutputMode, ProgramPolicy, StdinSpec,
     Trust,
 };
+pub use rehearsal::{CallLog, CallRecord, Rehearsal};
 
 use crate::console::Console;
 use crate::redact::Redactor;
@@ -67,6 +69,8 @@ pub struct Settings {
     pub search_path: Option<std::ffi::OsString>,
     /// Where probes' answers are remembered; `None` runs every probe.
     pub probe_cache: Option<probe::ProbeCache>,
+    /// Keeps every call as the provider asked for it (the conformance suite).
+    pub call_log: Option<Arc<CallLog>>,
 }
 
 impl Settings {
@@ -84,6 +88,7 @@ impl Settings {
             console,
             search_path: None,
             probe_cache: None,
+            call_log: None,
         }
     }
 }
@@ -173,6 +178,33 @@ impl Capability {
         match &self.settings.backend {
             Backend::Replay(player) => player.unplayed(),
             _ => 0,
+        }
+    }
+
+    /// The first call of the replayed cassette not yet replayed.
+    pub fn first_unplayed_call(&self) -> Option<String> {
+        match &self.settings.backend {
+            Backend::Replay(player) => player.first_unplayed(),
+            _ => None,
+        }
+    }
+
+    /// Keeps `command` in the call log, when there is one.
+    fn log_call(
+        &self,
+        caller: &Caller,
+        kind: CallKind,
+        command: &CommandSpec,
+        denied: Option<&str>,
+    ) {
+        if let Some(log) = &self.settings.call_log {
+            log.push(CallRecord {
+                operation: caller.operation,
+                kind,
+                command: command.clone(),
+                nonce: self.nonce(),
+                denied: denied.map(str::to_string),
+            });
         }
     }
 

@@ -46,6 +46,7 @@ impl Capability {
     /// Runs a probe, or answers it from what an earlier run remembered.
     pub fn probe(&self, caller: &Caller, cmd: &CommandSpec) -> Result<Output, ProcessError> {
         if let Some(reason) = policy::probe_problem(cmd) {
+            self.log_call(caller, CallKind::Run, cmd, Some(reason));
             let mut entry = JournalEntry::new(caller, cmd, CallKind::Run, &self.settings);
             entry.denied(reason);
             self.journal.write(&entry);

@@ -44,8 +44,14 @@ impl Capability {
     /// Record and replay keep the answer in the cassette, so a replay takes the same
     /// branch (compose flavour, rsync or scp) on any machine.
     pub fn which(&self, caller: &Caller, program: &str) -> Result<bool, ProcessError> {
-        if caller.policy.check(&caller.provider, program).is_err() {
+        let logged = CommandSpec::new(program, Vec::<String>::new());
+        if let Err(denial) = caller.policy.check(&caller.provider, program) {
+            self.log_call(caller, CallKind::Which, &logged, Some(&denial));
             return Ok(false);
+        }
+        self.log_call(caller, CallKind::Which, &logged, None);
+        if let Backend::Rehearse(rehearsal) = &self.settings.backend {
+            return Ok(rehearsal.which());
         }
         let key = || Key {
             call: CallKind::Which,
@@ -120,6 +126,33 @@ impl Capability {
         self.call(caller, cmd, Delivery::Terminal).map(|o| o.status)
     }
 
+    /// A command the host hands on rather than runs here (`attach`'s, in the
+    /// conformance suite): checked and logged like any call, then matched against the
+    /// cassette in a replay and written to it in a recording, but never started.
+    pub fn pin(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        kind: CallKind,
+    ) -> Result<(), ProcessError> {
+        let allowed = policy::check(caller, cmd, kind, self.settings.secrets.names());
+        self.log_call(
+            caller,
+            kind,
+            cmd,
+            allowed.as_ref().err().map(String::as_str),
+        );
+        allowed.map_err(ProcessError::Denied)?;
+        let key = self.cassette_key(cmd, kind);
+        match &self.settings.backend {
+            Backend::Replay(player) => player.replay(&key).map(drop),
+            Backend::Record(recorder) => recorder
+                .record(&key, &Output::default(), &self.settings.redactor)
+                .map_err(|e| ProcessError::Failed(e.message)),
+            _ => Ok(()),
+        }
+    }
+
     fn call(
         &self,
         caller: &Caller,
@@ -129,6 +162,12 @@ impl Capability {
         let started = Instant::now();
         let mut entry = JournalEntry::new(caller, cmd, delivery.kind(), &self.settings);
         let allowed = policy::check(caller, cmd, delivery.kind(), self.settings.secrets.names());
+        self.log_call(
+            caller,
+            delivery.kind(),
+            cmd,
+            allowed.as_ref().err().map(String::as_str),
+        );
         if let Err(denial) = allowed {
             entry.denied(&denial);
             self.journal.write(&entry);
@@ -155,6 +194,14 @@ impl Capability {
                 let mut output = player.replay(&self.cassette_key(cmd, delivery.kind()))?;
                 output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
                 output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
+                if let Delivery::Stream(sink) = delivery {
+                    sink(Channel::Out, &output.stdout);
+                    sink(Channel::Err, &output.stderr);
+                }
+                Ok(output)
+            }
+            Backend::Rehearse(rehearsal) => {
+                let output = rehearsal.answer(delivery.kind(), cmd)?;
                 if let Delivery::Stream(sink) = delivery {
                     sink(Channel::Out, &output.stdout);
                     sink(Channel::Err, &output.stderr);

@@ -34,8 +34,16 @@ pub struct GlobalArgs {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Run live and record every subprocess call (redacted) into this cassette
-    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["replay", "dry_run"])]
-    pub record: Option<PathBuf>,
+    /// (`provider test --record` takes no FILE: it records into --cassettes DIR)
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        num_args = 0..=1,
+        default_missing_value = "",
+        conflicts_with_all = ["replay", "dry_run"]
+    )]
+    pub record: Option<String>,
     /// Run nothing; answer subprocess calls from this cassette
     #[arg(long, global = true, value_name = "FILE", conflicts_with = "dry_run")]
     pub replay: Option<PathBuf>,
@@ -214,6 +222,21 @@ pub enum ProviderAction {
         /// Without --grant: accept every program the component asks for, unasked
         #[arg(long)]
         yes: bool,
+    },
+    /// Run a provider component through the conformance suite, in the sandbox: its
+    /// description and schema, every operation it implements against its cassette,
+    /// determinism, hostile cloud.yaml values, secrets, programs and error kinds.
+    /// Nothing runs unless --record, which first runs each operation for real and
+    /// writes its cassette
+    Test {
+        /// The provider component (.wasm)
+        component: PathBuf,
+        /// Where the cassettes (<operation>.cassette) and the suite's cloud.yaml are
+        #[arg(long, value_name = "DIR", default_value = "tests/cassettes")]
+        cassettes: PathBuf,
+        /// The report as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Create a provider crate to start from: every usual operation, its cloud.yaml
     /// schema, a cassette and a replay script; it builds for wasm32-wasip2 as it is

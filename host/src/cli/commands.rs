@@ -152,6 +152,11 @@ fn provider(ctx: &mut Context, action: ProviderAction) -> CloudResult<ExitCode> 
             let console = ctx.console.clone();
             ops::provider_install(ctx, request, &mut |prompt| console.ask(prompt))?
         }
+        ProviderAction::Test {
+            component,
+            cassettes,
+            json,
+        } => return provider_test(ctx, &component, &cassettes, json),
         ProviderAction::New { name, dir, sdk } => {
             let request = ops::NewProvider {
                 name: &name,
@@ -162,6 +167,43 @@ fn provider(ctx: &mut Context, action: ProviderAction) -> CloudResult<ExitCode> 
         }
     };
     print(ctx, &payload)
+}
+
+/// The report on stdout (text, or JSON with `--json`); exit 1 when a check failed.
+fn provider_test(
+    ctx: &mut Context,
+    component: &std::path::Path,
+    cassettes: &std::path::Path,
+    json: bool,
+) -> CloudResult<ExitCode> {
+    let record = match ctx.options.record.take() {
+        None => false,
+        Some(file) if file.as_os_str().is_empty() => true,
+        Some(file) => {
+            return Err(CloudError::new(
+                "invalid_args",
+                format!(
+                    "provider test --record takes no FILE (got {}): it records each operation into --cassettes DIR",
+                    file.display()
+                ),
+            ));
+        }
+    };
+    let component = ctx.local_path(&component.to_string_lossy());
+    let cassettes = ctx.local_path(&cassettes.to_string_lossy());
+    let request = ops::TestRequest {
+        component: &component,
+        cassettes: &cassettes,
+        record,
+    };
+    let report = ops::provider_test(ctx, &request)?;
+    if json {
+        print(ctx, &report.json())?;
+    } else {
+        let text = ctx.redactor().redact(&report.text()).into_owned();
+        ctx.console.out(text.as_bytes());
+    }
+    Ok(exit_code(report.passed()))
 }
 
 fn overrides(repo: RepoOverrides) -> ops::RepoOverrides {

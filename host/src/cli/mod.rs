@@ -29,7 +29,7 @@ fn options(global: GlobalArgs) -> Options {
         cloud_yaml: global.cloud_yaml,
         dry_run: global.dry_run,
         verbose: global.verbose,
-        record: global.record,
+        record: global.record.map(std::path::PathBuf::from),
         replay: global.replay,
         quiet: global.quiet,
     }

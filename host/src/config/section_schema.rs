@@ -75,7 +75,8 @@ impl SectionSchema {
         Value::Object(self.schema.clone())
     }
 
-    fn properties(&self) -> Map<String, Value> {
+    /// The declared properties, by name.
+    pub fn properties(&self) -> Map<String, Value> {
         self.schema
             .get("properties")
             .and_then(Value::as_object)

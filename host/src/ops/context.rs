@@ -157,6 +157,12 @@ impl Context {
         if self.options.dry_run {
             Ok(Backend::DryRun)
         } else if let Some(path) = &self.options.record {
+            if path.as_os_str().is_empty() {
+                return Err(CloudError::new(
+                    "invalid_args",
+                    "--record needs a FILE: the cassette to record every call into",
+                ));
+            }
             Backend::record(path)
         } else if let Some(path) = &self.options.replay {
             Backend::replay(path)

@@ -4,6 +4,7 @@
 
 mod chain;
 mod chain_status;
+mod conformance;
 mod context;
 mod diagnose;
 mod doctor;
@@ -20,6 +21,7 @@ mod teardown;
 
 pub use chain::{ChainRequest, chain};
 pub use chain_status::{ChainPick, chain_status};
+pub use conformance::{Report as ConformanceReport, TestRequest, provider_test};
 pub use context::{Context, Mount, Options, SessionRequest};
 pub use doctor::{DoctorReport, doctor};
 pub use lifecycle::{attach, build, deploy, down, exec, logs};

@@ -1,8 +1,8 @@
 //! `provider new`: an out-of-tree provider crate that builds for `wasm32-wasip2` on the
 //! first try, with everything an author starts from: the skeleton of every usual
 //! operation on the SDK's command builder, the schema of its cloud.yaml section, a
-//! cloud.yaml to try it with, a cassette and the script that replays it through the
-//! host. The files are written into a fresh directory beside the target and moved into
+//! cloud.yaml to try it with, unit tests on the SDK's test double, and the cassettes
+//! and cloud.yaml of `provider test`'s conformance suite. The files are written into a fresh directory beside the target and moved into
 //! place at once, so a failure leaves nothing half-written.
 
 use std::path::{Path, PathBuf};
@@ -22,37 +22,51 @@ pub struct NewProvider<'a> {
     pub sdk: Option<&'a str>,
 }
 
-/// (path in the crate, template, executable)
-const FILES: &[(&str, &str, bool)] = &[
+/// (path in the crate, template)
+const FILES: &[(&str, &str)] = &[
     (
         "Cargo.toml",
         include_str!("../../templates/provider/Cargo.toml"),
-        false,
     ),
     (
         "src/lib.rs",
         include_str!("../../templates/provider/lib.rs"),
-        false,
     ),
     (
         "config.schema.json",
         include_str!("../../templates/provider/config.schema.json"),
-        false,
     ),
     (
         "cloud.yaml",
         include_str!("../../templates/provider/cloud.yaml"),
-        false,
     ),
     (
-        "tests/exec.cassette",
-        include_str!("../../templates/provider/exec.cassette"),
-        false,
+        "src/tests.rs",
+        include_str!("../../templates/provider/tests.rs"),
     ),
     (
-        "tests/replay.sh",
-        include_str!("../../templates/provider/replay.sh"),
-        true,
+        "tests/cassettes/cloud.yaml",
+        include_str!("../../templates/provider/conformance-cloud.yaml"),
+    ),
+    (
+        "tests/cassettes/deploy.cassette",
+        include_str!("../../templates/provider/cassettes/deploy.cassette"),
+    ),
+    (
+        "tests/cassettes/exec.cassette",
+        include_str!("../../templates/provider/cassettes/exec.cassette"),
+    ),
+    (
+        "tests/cassettes/logs.cassette",
+        include_str!("../../templates/provider/cassettes/logs.cassette"),
+    ),
+    (
+        "tests/cassettes/attach.cassette",
+        include_str!("../../templates/provider/cassettes/attach.cassette"),
+    ),
+    (
+        "tests/cassettes/destroy.cassette",
+        include_str!("../../templates/provider/cassettes/destroy.cassette"),
     ),
 ];
 
@@ -83,12 +97,13 @@ pub fn new_provider(ctx: &Context, request: NewProvider<'_>) -> CloudResult<Valu
         "provider": request.name,
         "dir": dir.display().to_string(),
         "sdk": sdk.display().to_string(),
-        "files": FILES.iter().map(|(path, _, _)| *path).collect::<Vec<_>>(),
+        "files": FILES.iter().map(|(path, _)| *path).collect::<Vec<_>>(),
         "next": [
             format!("cd {}", megaplan_cloud_shell::quote(&dir.display().to_string())),
+            "cargo test".to_string(),
             "cargo build --release --target wasm32-wasip2".to_string(),
+            format!("megaplan-cloud provider test {wasm}"),
             format!("megaplan-cloud provider install {wasm}"),
-            "sh tests/replay.sh".to_string(),
         ],
     }))
 }
@@ -148,10 +163,9 @@ fn write_crate(dir: &Path, values: &[(&str, String)]) -> CloudResult<()> {
         .prefix(".provider-new-")
         .tempdir_in(parent)
         .map_err(io)?;
-    for (path, template, executable) in FILES {
+    for (path, template) in FILES {
         let text = render(template, path, values)?;
-        let mode = if *executable { 0o755 } else { 0o644 };
-        crate::fs::atomic_write(&staging.path().join(path), text.as_bytes(), mode)?;
+        crate::fs::atomic_write(&staging.path().join(path), text.as_bytes(), 0o644)?;
     }
     if dir.exists() {
         // Empty (checked above): the rename needs it gone.

@@ -113,3 +113,6 @@ impl ProviderImpl for Provider {
 }
 
 megaplan_cloud_sdk::export!(Provider);
+
+#[cfg(test)]
+mod tests;

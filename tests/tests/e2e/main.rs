@@ -8,6 +8,7 @@
 
 mod cli;
 mod config_cli;
+mod conformance;
 mod dockerfile;
 mod escapes;
 mod hostile;

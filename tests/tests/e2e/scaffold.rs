@@ -1,7 +1,8 @@
-//! `provider new`, as an author meets it: the crate it writes builds for wasm32-wasip2
-//! on the first try with nothing but crates.io and the SDK, and its own replay script
-//! installs the component into a throwaway home and replays its cassette through the
-//! host. Bad names, a taken directory and a wrong SDK are refused with nothing written.
+//! `provider new`, as an author meets it: the crate it writes passes its own tests
+//! natively, builds for wasm32-wasip2 on the first try with nothing but crates.io and
+//! the SDK, and passes the conformance suite on its committed cassettes; installed, it
+//! serves the host. Bad names, a taken directory and a wrong SDK are refused with
+//! nothing written.
 
 use std::path::Path;
 
@@ -53,7 +54,7 @@ fn install(home: &Path, wasm: &Path) -> std::process::Output {
 }
 
 #[test]
-fn a_new_provider_builds_installs_and_replays_its_cassette() {
+fn a_new_provider_passes_its_tests_and_the_suite_and_serves_the_host() {
     let work = tempfile::tempdir().unwrap();
     let out = provider_new(work.path(), &["acme"]);
     assert!(out.status.success(), "{out:?}");
@@ -72,26 +73,41 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
         fmt.status.success(),
         "the scaffold is not rustfmt-clean: {fmt:?}"
     );
+    // Its own tests run natively, on the SDK's test double.
+    let unit = process::command("cargo")
+        .arg("test")
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", scaffold_target())
+        .output()
+        .unwrap();
+    assert!(
+        unit.status.success(),
+        "the scaffold's own tests fail:\n{}",
+        String::from_utf8_lossy(&unit.stderr)
+    );
+    assert!(String::from_utf8_lossy(&unit.stdout).contains("test result: ok. 3 passed"));
     let build = build_scaffold(&dir);
     assert!(
         build.status.success(),
         "the scaffold does not build:\n{}",
         String::from_utf8_lossy(&build.stderr)
     );
-    let replay = process::command("sh")
-        .arg("tests/replay.sh")
+    let wasm = scaffold_target().join("wasm32-wasip2/release/acme.wasm");
+    // The conformance suite passes on its committed cassettes, with nothing run.
+    let suite = process::command(BIN)
+        .args(["provider", "test"])
+        .arg(&wasm)
         .current_dir(&dir)
-        .env("CARGO_TARGET_DIR", scaffold_target())
-        .env("MEGAPLAN_CLOUD", BIN)
+        .env("MEGAPLAN_CLOUD_HOME", work.path().join("suite-home"))
+        .env("PATH", "/nonexistent")
         .output()
         .unwrap();
+    let report = String::from_utf8_lossy(&suite.stdout);
+    assert!(suite.status.success(), "{report}\n{suite:?}");
     assert!(
-        replay.status.success(),
-        "{}\n{}",
-        String::from_utf8_lossy(&replay.stdout),
-        String::from_utf8_lossy(&replay.stderr)
+        report.contains("\npassed: 18 passed, 0 failed, 6 skipped"),
+        "{report}"
     );
-    assert!(String::from_utf8_lossy(&replay.stdout).ends_with("replay: ok\n"));
 
     // The section is checked against the schema the component declares: located,
     // with a hint, and with its defaults filled in.
@@ -107,7 +123,6 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
             .output()
             .unwrap()
     };
-    let wasm = scaffold_target().join("wasm32-wasip2/release/acme.wasm");
     let installed = install(&home, &wasm);
     assert!(installed.status.success(), "{installed:?}");
     let head = "provider: acme\nrepo: {url: https://example.com/a.git}\n";
@@ -131,6 +146,13 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
     let printed = String::from_utf8_lossy(&deployed.stdout);
     assert!(
         printed.contains("acmectl deploy --region auto --app demo"),
+        "{printed}"
+    );
+    let exec = cli(&format!("{head}acme: {{app: demo}}\n"), &["exec", "pwd"]);
+    assert!(exec.status.success(), "{exec:?}");
+    let printed = String::from_utf8_lossy(&exec.stdout);
+    assert!(
+        printed.contains("acmectl ssh --app demo -- bash -lc pwd"),
         "{printed}"
     );
 
@@ -186,7 +208,7 @@ fn a_new_provider_builds_installs_and_replays_its_cassette() {
             .contains("already exists and is not empty"),
         "{error}"
     );
-    assert!(dir.join("tests/exec.cassette").is_file());
+    assert!(dir.join("tests/cassettes/exec.cassette").is_file());
 }
 
 #[test]
@@ -323,7 +345,12 @@ fn every_command_of_the_authoring_guide_runs_as_written() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("replay: ok"), "{stdout}");
+    // `provider test`, before and after `--record` against the stand-in.
+    assert_eq!(
+        stdout.matches("\npassed: 18 passed, 0 failed").count(),
+        3,
+        "{stdout}"
+    );
     assert!(
         stdout.contains("acmectl ssh --app demo -- bash -lc pwd"),
         "{stdout}"
