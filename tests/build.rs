@@ -8,7 +8,9 @@ fn main() {
         "megaplan-cloud-guest-mischief",
         "megaplan-cloud-guest-wrong-version",
         "megaplan-cloud-guest-contract-0-2",
+        "megaplan-cloud-guest-contract-0-1",
         "megaplan-cloud-guest-contract-0-3",
+        "megaplan-cloud-guest-contract-0-4",
         "megaplan-cloud-guest-bad-schema",
         "megaplan-cloud-guest-sloppy",
     ];

@@ -83,14 +83,29 @@ pub struct Caller {
 
 /// The provider's deploy directory for one operation: always its host path (for
 /// command arguments and working directories); and, when this operation rendered it,
-/// the right to have the host write env files into it. The component itself never
-/// opens it.
+/// the right to have the host write files into it for the provider, except over the
+/// files the host rendered. The component itself never opens it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeployDirMount {
     pub host: PathBuf,
     /// This operation rendered it (build, deploy): `files` may write into it.
     pub rendered: bool,
+    /// The files the host rendered there (relative paths), which stay the host's.
+    pub host_files: Vec<String>,
 }
+
+/// The files the host renders into every deploy directory (a provider's extras, such
+/// as the local provider's `docker-compose.yaml`, come on top).
+pub const DEPLOY_DIR_FILES: &[&str] = &[
+    "Dockerfile",
+    "entrypoint.sh",
+    "healthserver.py",
+    "railway.toml",
+    "wrappers/mp-run",
+    "wrappers/mp-supervise",
+    "wrappers/mp-heartbeat",
+    "wrappers/mp-chain",
+];
 
 impl DeployDirMount {
     /// The directory's path only, for command arguments.
@@ -98,14 +113,16 @@ impl DeployDirMount {
         DeployDirMount {
             host: host.into(),
             rendered: false,
+            host_files: Vec::new(),
         }
     }
 
-    /// A directory this operation rendered.
-    pub fn rendered(host: impl Into<PathBuf>) -> Self {
+    /// A directory this operation rendered, holding `host_files`.
+    pub fn rendered(host: impl Into<PathBuf>, host_files: Vec<String>) -> Self {
         DeployDirMount {
             host: host.into(),
             rendered: true,
+            host_files,
         }
     }
 
@@ -131,6 +148,8 @@ pub enum CallKind {
     Which,
     /// `files.write-env-file`.
     WriteEnvFile,
+    /// `files.write-file`.
+    WriteFile,
 }
 
 impl CallKind {
@@ -142,6 +161,7 @@ impl CallKind {
             CallKind::Terminal => "terminal",
             CallKind::Which => "which",
             CallKind::WriteEnvFile => "write-env-file",
+            CallKind::WriteFile => "write-file",
         }
     }
 }

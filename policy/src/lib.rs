@@ -11,6 +11,12 @@ mod command;
 mod programs;
 mod rules;
 
-pub use command::{CallKind, Caller, CommandSpec, DeployDirMount, EnvEntry, OutputMode, StdinSpec};
+pub use command::{
+    CallKind, Caller, CommandSpec, DEPLOY_DIR_FILES, DeployDirMount, EnvEntry, OutputMode,
+    StdinSpec,
+};
 pub use programs::{ProgramPolicy, Trust, is_bare_program_name, is_env_name, is_loader_variable};
-pub use rules::{check, check_env_file, check_secrets, plain_relative_path, probe_problem};
+pub use rules::{
+    MAX_PROVIDER_FILE, check, check_env_file, check_file, check_secrets, plain_relative_path,
+    probe_problem,
+};

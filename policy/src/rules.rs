@@ -158,6 +158,38 @@ pub fn check_env_file(
     Ok(())
 }
 
+/// The most a provider's own file may hold.
+pub const MAX_PROVIDER_FILE: usize = 1 << 20;
+
+/// `Ok` when the host may write a provider's own file of `size` bytes at `path`: into
+/// a deploy directory this operation rendered, at a plain relative path, not over a
+/// file the host rendered there, and not too large.
+pub fn check_file(caller: &Caller, path: &str, size: usize) -> Result<(), String> {
+    let Some(dir) = caller.deploy_dir.as_ref().filter(|d| d.rendered) else {
+        return Err("no deploy directory is open for this operation".into());
+    };
+    let Some(relative) = plain_relative_path(path) else {
+        return Err(format!(
+            "{path:?} must be a plain path inside the deploy directory"
+        ));
+    };
+    let taken = dir
+        .host_files
+        .iter()
+        .any(|f| Path::new(f) == relative || Path::new(f).starts_with(relative));
+    if taken {
+        return Err(format!(
+            "{path} is the host's (it renders it into the deploy directory); a provider writes files of its own beside it"
+        ));
+    }
+    if size > MAX_PROVIDER_FILE {
+        return Err(format!(
+            "{path} would hold {size} bytes; a provider's file holds at most {MAX_PROVIDER_FILE}"
+        ));
+    }
+    Ok(())
+}
+
 /// `path` as a relative path of plain names only (no `..`, `.`, root or prefix), so
 /// that joining it to a directory stays inside that directory lexically.
 pub fn plain_relative_path(path: &str) -> Option<&Path> {
@@ -167,4 +199,60 @@ pub fn plain_relative_path(path: &str) -> Option<&Path> {
             .components()
             .all(|c| matches!(c, Component::Normal(_)));
     plain.then_some(relative)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DEPLOY_DIR_FILES, DeployDirMount, ProgramPolicy, Trust};
+
+    fn caller(operation: &'static str, rendered: bool) -> Caller {
+        let files = DEPLOY_DIR_FILES.iter().map(|f| f.to_string()).collect();
+        Caller {
+            provider: "fly".into(),
+            version: "0.1.0".into(),
+            sha256: String::new(),
+            policy: ProgramPolicy::new(Default::default(), Trust::BuiltIn),
+            deploy_dir: Some(match rendered {
+                true => DeployDirMount::rendered("/deploy", files),
+                false => DeployDirMount::path_only("/deploy"),
+            }),
+            operation,
+        }
+    }
+
+    #[test]
+    fn a_providers_file_goes_beside_the_hosts_in_a_rendered_directory_only() {
+        let deploy = caller("deploy", true);
+        assert!(check_file(&deploy, "fly.toml", 10).is_ok());
+        assert!(check_file(&deploy, "conf/fly.toml", 10).is_ok());
+        for host_file in ["Dockerfile", "wrappers/mp-chain", "wrappers"] {
+            let refused = check_file(&deploy, host_file, 10).unwrap_err();
+            assert!(refused.contains("is the host's"), "{host_file}: {refused}");
+        }
+        for bad in ["../x", "/etc/passwd", "", "./fly.toml"] {
+            assert!(check_file(&deploy, bad, 1).is_err(), "{bad}");
+        }
+        let big = check_file(&deploy, "fly.toml", MAX_PROVIDER_FILE + 1).unwrap_err();
+        assert!(big.contains("at most"), "{big}");
+        let exec = check_file(&caller("exec", false), "fly.toml", 1).unwrap_err();
+        assert_eq!(exec, "no deploy directory is open for this operation");
+    }
+
+    #[test]
+    fn an_env_file_names_configured_secrets_on_lines_of_their_own() {
+        let deploy = caller("deploy", true);
+        let configured = ["TOKEN".to_string()];
+        let fine = [
+            EnvEntry::Literal("PORT".into(), "8080".into()),
+            EnvEntry::Secret("TOKEN".into()),
+        ];
+        assert!(check_env_file(&deploy, ".env", &fine, &configured).is_ok());
+        let other = [EnvEntry::Secret("HOME".into())];
+        assert!(check_env_file(&deploy, ".env", &other, &configured).is_err());
+        let smuggled = [EnvEntry::Literal("A".into(), "1\nLD_PRELOAD=/x".into())];
+        assert!(check_env_file(&deploy, ".env", &smuggled, &configured).is_err());
+        let exec = caller("exec", false);
+        assert!(check_env_file(&exec, ".env", &fine, &configured).is_err());
+    }
 }

@@ -44,6 +44,15 @@ pub mod files {
         #[cfg(not(target_arch = "wasm32"))]
         return crate::testing::write_env_file(path, entries);
     }
+
+    /// Has the host write a file of the provider's own (its transport's configuration,
+    /// no secrets) at `path` in the deploy directory, mode 0644 (contract 0.5.0).
+    pub fn write_file(path: &str, contents: &[u8]) -> Result<(), String> {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::files::write_file(path, contents);
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::write_file(path, contents);
+    }
 }
 
 /// Lines for the operator, printed by the host (redacted) on standard error.

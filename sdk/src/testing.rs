@@ -74,12 +74,13 @@ impl Reply {
 pub struct Call {
     /// The operation under way (`deploy`, `exec`, …).
     pub operation: &'static str,
-    /// `run`, `which` or `write-env-file`.
+    /// `run`, `which`, `write-env-file` or `write-file`.
     pub kind: CallKind,
     /// Made with `process.probe` rather than `process.run`.
     pub probe: bool,
-    /// The command in the host's model: secrets appear by name only. For an env file
-    /// the program is empty, the first argument is the path and `stdin` the entries.
+    /// The command in the host's model: secrets appear by name only. For a file the
+    /// program is empty, the first argument is the path and `stdin` the entries (an env
+    /// file) or the contents.
     pub command: CommandSpec,
     /// Why the host refused it, when it did.
     pub denied: Option<String>,
@@ -273,9 +274,12 @@ impl State {
             version: String::new(),
             sha256: String::new(),
             policy: self.policy.clone(),
-            deploy_dir: self.deploy_dir.as_ref().map(|dir| DeployDirMount {
-                host: dir.into(),
-                rendered,
+            deploy_dir: self.deploy_dir.as_ref().map(|dir| match rendered {
+                true => {
+                    let files = policy::DEPLOY_DIR_FILES.iter().map(|f| f.to_string());
+                    DeployDirMount::rendered(dir, files.collect())
+                }
+                false => DeployDirMount::path_only(dir),
             }),
             operation,
         }
@@ -405,6 +409,23 @@ pub(crate) fn write_env_file(path: &str, entries: &[EnvEntry]) -> Result<(), Str
         s.calls.push(Call {
             operation: s.operation,
             kind: CallKind::WriteEnvFile,
+            probe: false,
+            command,
+            denied: decided.clone().err(),
+        });
+        decided
+    })
+}
+
+pub(crate) fn write_file(path: &str, contents: &[u8]) -> Result<(), String> {
+    with_current("files.write-file", |s| {
+        let caller = s.caller(s.operation);
+        let decided = policy::check_file(&caller, path, contents.len());
+        let mut command = CommandSpec::new("", [path]);
+        command.stdin = StdinSpec::Bytes(contents.to_vec());
+        s.calls.push(Call {
+            operation: s.operation,
+            kind: CallKind::WriteFile,
             probe: false,
             command,
             denied: decided.clone().err(),

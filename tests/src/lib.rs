@@ -21,6 +21,10 @@ pub const WRONG_VERSION: &str = env!("GUEST_WRONG_VERSION");
 pub const CONTRACT_0_2: &str = env!("GUEST_CONTRACT_0_2");
 /// A provider built against the frozen contract 0.3.0, without the SDK.
 pub const CONTRACT_0_3: &str = env!("GUEST_CONTRACT_0_3");
+/// A provider built against the frozen contract 0.4.0, without the SDK.
+pub const CONTRACT_0_4: &str = env!("GUEST_CONTRACT_0_4");
+/// A provider built against the first contract, 0.1.0, without the SDK.
+pub const CONTRACT_0_1: &str = env!("GUEST_CONTRACT_0_1");
 /// A guest whose cloud.yaml schema is outside what the host understands.
 pub const BAD_SCHEMA: &str = env!("GUEST_BAD_SCHEMA");
 /// A provider with the mistakes the conformance suite must catch.

@@ -1,5 +1,6 @@
 //! The `files` interface: env files that hold secret values, which only the host may
-//! write, into the caller's mounted deploy directory.
+//! write, and the provider's own files (its transport's configuration), each into the
+//! caller's mounted deploy directory, beneath it and never through a link.
 
 use super::{Caller, Capability, EnvEntry, StdinSpec, policy, stdin};
 
@@ -29,7 +30,7 @@ impl Capability {
         };
         let description = stdin::describe(&spec).unwrap_or_default();
         self.journal
-            .write_file(caller, path, &description, &self.settings);
+            .write_file(caller, kind, path, &description, &self.settings);
         if self.settings.backend.is_dry_run() {
             self.settings
                 .console
@@ -42,5 +43,40 @@ impl Capability {
         }
         let bytes = stdin::render_env_file(entries, &self.settings.secrets);
         crate::fs::write_beneath(deploy_dir, path, &bytes, 0o600).map_err(|e| e.message)
+    }
+}
+
+impl Capability {
+    /// Writes a file of the provider's own (no secret in it: the provider has none)
+    /// into the deploy directory this operation rendered, mode 0644, atomically; never
+    /// over a file the host rendered. Dry-run prints what it would write instead.
+    pub fn write_file(&self, caller: &Caller, path: &str, contents: &[u8]) -> Result<(), String> {
+        let checked = policy::check_file(caller, path, contents.len());
+        let mut logged = super::CommandSpec::new("", [path]);
+        logged.stdin = StdinSpec::Bytes(contents.to_vec());
+        let kind = super::CallKind::WriteFile;
+        self.log_call(
+            caller,
+            kind,
+            &logged,
+            checked.as_ref().err().map(String::as_str),
+        );
+        checked?;
+        let Some(deploy_dir) = caller.deploy_dir.as_ref().and_then(|dir| dir.writable()) else {
+            return Err("no deploy directory is open for this operation".into());
+        };
+        let description = format!("{} bytes", contents.len());
+        self.journal
+            .write_file(caller, kind, path, &description, &self.settings);
+        if self.settings.backend.is_dry_run() {
+            let line = format!("# write {path} (mode 644): {description}\n");
+            self.settings.console.out(line.as_bytes());
+            return Ok(());
+        }
+        if let Some(label) = self.progress() {
+            let step = super::log::escape_controls(&format!("{label}: writing {path}"));
+            self.settings.console.step(&step);
+        }
+        crate::fs::write_beneath(deploy_dir, path, contents, 0o644).map_err(|e| e.message)
     }
 }

@@ -111,8 +111,15 @@ impl JournalEntry {
 
 impl Journal {
     /// A line for a file the host wrote on a provider's behalf (never its contents).
-    pub fn write_file(&self, caller: &Caller, path: &str, description: &str, settings: &Settings) {
-        let mut fields = JournalEntry::head(caller, CallKind::WriteEnvFile, &settings.backend);
+    pub fn write_file(
+        &self,
+        caller: &Caller,
+        kind: CallKind,
+        path: &str,
+        description: &str,
+        settings: &Settings,
+    ) {
+        let mut fields = JournalEntry::head(caller, kind, &settings.backend);
         fields.insert("path".into(), json!(path));
         fields.insert("content".into(), json!(description));
         self.write(&JournalEntry { fields });

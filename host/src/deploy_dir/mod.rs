@@ -142,9 +142,17 @@ pub fn artifacts(spec: &CloudSpec) -> CloudResult<Vec<Artifact>> {
     Ok(files)
 }
 
+/// A rendered deploy directory: where it lives, and the files the host wrote there.
+#[derive(Debug)]
+pub struct DeployDir {
+    place: Place,
+    /// Relative paths of every file the host rendered (a provider may not replace one).
+    files: Vec<String>,
+}
+
 /// Where a provider's deploy directory lives.
 #[derive(Debug)]
-pub enum DeployDir {
+enum Place {
     /// Deleted when dropped (railway and third-party providers).
     Temporary(tempfile::TempDir),
     /// Kept across runs: `~/.megaplan/cloud/<compose_project>/` (local) or
@@ -154,10 +162,15 @@ pub enum DeployDir {
 
 impl DeployDir {
     pub fn path(&self) -> &Path {
-        match self {
-            DeployDir::Temporary(dir) => dir.path(),
-            DeployDir::Persistent(path) => path,
+        match &self.place {
+            Place::Temporary(dir) => dir.path(),
+            Place::Persistent(path) => path,
         }
+    }
+
+    /// The files the host rendered, relative to [`DeployDir::path`].
+    pub fn host_files(&self) -> &[String] {
+        &self.files
     }
 }
 
@@ -172,9 +185,9 @@ pub fn persistent_dir(spec: &CloudSpec, home: &CloudHome) -> CloudResult<Option<
 /// Renders the deploy directory and writes it. Nothing is written when rendering fails.
 pub fn materialize(spec: &CloudSpec, home: &CloudHome) -> CloudResult<DeployDir> {
     let files = artifacts(spec)?;
-    let dir = match persistent_dir(spec, home)? {
-        Some(path) => DeployDir::Persistent(path),
-        None => DeployDir::Temporary(
+    let place = match persistent_dir(spec, home)? {
+        Some(path) => Place::Persistent(path),
+        None => Place::Temporary(
             tempfile::Builder::new()
                 .prefix("megaplan-cloud-")
                 .tempdir()
@@ -185,6 +198,10 @@ pub fn materialize(spec: &CloudSpec, home: &CloudHome) -> CloudResult<DeployDir>
                     )
                 })?,
         ),
+    };
+    let dir = DeployDir {
+        place,
+        files: files.iter().map(|f| f.path.clone()).collect(),
     };
     for file in &files {
         write_beneath(dir.path(), &file.path, file.contents.as_bytes(), file.mode)?;

@@ -2,7 +2,7 @@
 //! the working directory, and the configured secrets with the redactor built from them.
 //! Providers are opened from here, one way: [`Context::open_session`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::session::{Session, op_context};
@@ -49,9 +49,9 @@ pub enum Mount<'a> {
     /// The persistent directory's path (local, ssh) for command arguments; nothing is
     /// opened inside the component.
     PathOnly,
-    /// A directory this action rendered: the host may write env files into it for the
-    /// provider (which never opens it itself).
-    Rendered(&'a Path),
+    /// A directory this action rendered: the host may write env files and the
+    /// provider's own files into it for the provider (which never opens it itself).
+    Rendered(&'a crate::deploy_dir::DeployDir),
 }
 
 /// What a session is opened for.
@@ -204,7 +204,10 @@ impl Context {
         request: SessionRequest<'_>,
     ) -> CloudResult<Session> {
         let mount = match request.mount {
-            Mount::Rendered(path) => Some(DeployDirMount::rendered(path)),
+            Mount::Rendered(dir) => Some(DeployDirMount::rendered(
+                dir.path(),
+                dir.host_files().to_vec(),
+            )),
             Mount::PathOnly => {
                 crate::deploy_dir::persistent_dir(spec, &self.home)?.map(DeployDirMount::path_only)
             }

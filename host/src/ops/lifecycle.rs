@@ -14,7 +14,7 @@ pub(super) fn with_deploy_dir<T>(
 ) -> CloudResult<T> {
     let deploy_dir = crate::deploy_dir::materialize(spec, &ctx.home)?;
     let request = SessionRequest {
-        mount: Mount::Rendered(deploy_dir.path()),
+        mount: Mount::Rendered(&deploy_dir),
         ..SessionRequest::plain()
     };
     let mut session = ctx.open_session(spec, request)?;

@@ -27,12 +27,26 @@ pub fn compatible(host: &str, guest: &str) -> bool {
 }
 
 pub fn incompatible(what: &str, guest: &str) -> CloudError {
+    let older: Vec<String> = Contract::ALL[1..]
+        .iter()
+        .map(|c| {
+            let version = c.version();
+            format!(
+                "@{}",
+                version.rsplit_once('.').map_or(version, |(minor, _)| minor)
+            )
+        })
+        .collect();
+    let (last, rest) = older
+        .split_last()
+        .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
     CloudError::new(
         "incompatible_provider",
         format!(
             "{what} was built for contract {PACKAGE}@{guest}, but this megaplan-cloud speaks \
-             {PACKAGE}@{VERSION} (and loads {PACKAGE}@0.3 and @0.2); rebuild it against megaplan-cloud-sdk \
-             {VERSION} or use a megaplan-cloud that speaks {guest}"
+             {PACKAGE}@{VERSION} (and loads {PACKAGE}{} and {last}); rebuild it against \
+             megaplan-cloud-sdk {VERSION} or use a megaplan-cloud that speaks {guest}",
+            rest.join(", ")
         ),
     )
 }

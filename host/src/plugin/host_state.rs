@@ -203,6 +203,16 @@ impl files::Host for HostState {
             state.capability.write_env_file(caller, &path, &entries)
         })
     }
+
+    fn write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), String> {
+        self.timed(Err(CALL_BUDGET.into()), |state| {
+            let caller = state
+                .caller
+                .as_ref()
+                .ok_or_else(|| NOT_DESCRIBED.to_string())?;
+            state.capability.write_file(caller, &path, &contents)
+        })
+    }
 }
 
 impl log::Host for HostState {
@@ -220,11 +230,19 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> 
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     // Every contract version the host loads: each one's imports under its own name.
     ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    super::bindings::v0_4::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut linker,
+        |state| state,
+    )?;
     super::bindings::v0_3::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
         &mut linker,
         |state| state,
     )?;
     super::bindings::v0_2::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut linker,
+        |state| state,
+    )?;
+    super::v0_1::bindings::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
         &mut linker,
         |state| state,
     )?;

@@ -5,9 +5,10 @@
 use super::bindings::megaplan::cloud::{files, log, process, types};
 use super::host_state::HostState;
 
-/// Delegates a version's `process`, `files` and `log` to the current ones.
+/// Delegates a version's `process`, `files` and `log` to the current ones; `probe`
+/// names the imports a version has beyond those every version has.
 macro_rules! delegate_imports {
-    ($version:ident) => {
+    ($version:ident $(, $probe:ident)?) => {
         mod $version {
             use super::super::bindings::$version::megaplan::cloud::{files, log, process};
             use super::{HostState, types};
@@ -23,6 +24,15 @@ macro_rules! delegate_imports {
                 fn which(&mut self, program: String) -> bool {
                     super::process::Host::which(self, program)
                 }
+
+                $(
+                    fn $probe(
+                        &mut self,
+                        cmd: types::Command,
+                    ) -> Result<types::Output, types::ProcessError> {
+                        super::process::Host::probe(self, cmd)
+                    }
+                )?
             }
 
             impl files::Host for HostState {
@@ -48,6 +58,8 @@ macro_rules! delegate_imports {
     };
 }
 
-// `probe` arrived in 0.4.0: neither version below has it.
+// `files.write-file` arrived in 0.5.0 (no version below has it), `process.probe` in
+// 0.4.0.
+delegate_imports!(v0_4, probe);
 delegate_imports!(v0_3);
 delegate_imports!(v0_2);

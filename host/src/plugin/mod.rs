@@ -19,6 +19,7 @@ mod instance;
 mod legacy_imports;
 mod observed;
 pub mod registry;
+mod v0_1;
 
 use std::path::PathBuf;
 use std::sync::Arc;

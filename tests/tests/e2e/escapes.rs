@@ -104,6 +104,35 @@ fn host_writes_never_follow_a_planted_symlink() {
     assert_host_usable(&h);
 }
 
+/// Contract 0.5.0: a provider's own files (`fly.toml`) are written by the host beneath
+/// the deploy directory, never over what the host rendered, never through a link.
+#[test]
+fn a_providers_own_files_go_beside_the_hosts_and_nowhere_else() {
+    let h = harness();
+    let mut p = h.mischief();
+    exec(&mut p, "put conf/fly.toml app=demo").unwrap();
+    let written = h.deploy_dir.path().join("conf/fly.toml");
+    assert_eq!(std::fs::read_to_string(&written).unwrap(), "app=demo");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&written).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    for (attempt, says) in [
+        ("put Dockerfile evil", "is the host's"),
+        ("put wrappers/mp-run x", "is the host's"),
+        ("put ../outside x", "plain path"),
+        ("put /etc/x x", "plain path"),
+    ] {
+        let err = exec(&mut p, attempt).unwrap_err();
+        assert!(err.message.contains(says), "{attempt}: {}", err.message);
+    }
+    assert!(!h.deploy_dir.path().join("Dockerfile").exists());
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), h.deploy_dir.path().join("esc")).unwrap();
+    assert!(exec(&mut p, "put esc/planted x").is_err());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert_host_usable(&h);
+}
+
 #[test]
 fn secrets_are_expanded_only_by_their_configured_names() {
     let h = harness();

@@ -5,13 +5,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use megaplan_cloud::capability::policy::DEPLOY_DIR_FILES;
 use megaplan_cloud::capability::{Capability, DeployDirMount, Settings, StdinSpec, Trust};
 use megaplan_cloud::console::{Captured, Console};
 use megaplan_cloud::error::CloudError;
 use megaplan_cloud::plugin::{Limits, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
-use megaplan_cloud_tests::{CONTRACT_0_2, CONTRACT_0_3, MISCHIEF, WRONG_VERSION};
+use megaplan_cloud_tests::{
+    CONTRACT_0_1, CONTRACT_0_2, CONTRACT_0_3, CONTRACT_0_4, MISCHIEF, WRONG_VERSION,
+};
 
 pub(crate) struct Harness {
     pub(crate) runtime: Runtime,
@@ -59,7 +62,10 @@ impl Harness {
             &compiled,
             trust,
             self.capability.clone(),
-            Some(DeployDirMount::rendered(self.deploy_dir.path())),
+            Some(DeployDirMount::rendered(
+                self.deploy_dir.path(),
+                DEPLOY_DIR_FILES.iter().map(|f| f.to_string()).collect(),
+            )),
         )
     }
 
@@ -272,13 +278,83 @@ fn a_provider_built_for_contract_0_3_still_loads_runs_and_observes() {
     assert_host_usable(&h);
 }
 
+/// Contract 0.5.0 added `files.write-file`; a provider built for 0.4.0 still loads,
+/// declares its section's schema, probes, runs and observes under the same grants.
+#[test]
+fn a_provider_built_for_contract_0_4_still_loads_declares_probes_and_runs() {
+    let h = harness();
+    let compiled = h
+        .runtime
+        .compile(&std::fs::read(CONTRACT_0_4).unwrap(), CONTRACT_0_4)
+        .unwrap();
+    assert_eq!(compiled.contract, megaplan_cloud::plugin::Contract::V0_4);
+    let mut legacy = h.load(CONTRACT_0_4, &["echo"]).unwrap();
+    assert_eq!(legacy.description().contract_version, "0.4.0");
+    let schema = legacy.config_schema().unwrap().expect("a schema");
+    assert!(schema.contains("\"zone\""), "{schema}");
+    let checks = legacy.doctor(&OpContext::default()).unwrap();
+    assert_eq!(checks[0].detail, "speaks 0.4.0, probed");
+    let ctx = OpContext {
+        config: serde_json::json!({"zone": "z9"}),
+        ..OpContext::default()
+    };
+    let out = legacy.exec(&ctx, "hi", StdinSpec::None).unwrap();
+    assert_eq!(out.stdout, b"legacy: hi {\"zone\":\"z9\"}\n");
+    assert!(legacy.observe(&ctx).unwrap().expect("observed").running());
+    let ungranted = h.load(CONTRACT_0_4, &[]).unwrap().doctor(&ctx);
+    assert!(ungranted.unwrap_err().message.contains("Denied"));
+    assert_host_usable(&h);
+}
+
+/// Contract 0.1.0, the first, differs in its types (no `env` in the description, a
+/// guest path for a pre-opened deploy directory, no nonce): the host loads it through
+/// an adapter, pre-opens nothing (its guest path is `none`), and holds its commands to
+/// the same grants.
+#[test]
+fn a_provider_built_for_contract_0_1_still_loads_and_runs_in_todays_sandbox() {
+    let h = harness();
+    let compiled = h
+        .runtime
+        .compile(&std::fs::read(CONTRACT_0_1).unwrap(), CONTRACT_0_1)
+        .unwrap();
+    assert_eq!(compiled.contract, megaplan_cloud::plugin::Contract::V0_1);
+    let mut first = h.load(CONTRACT_0_1, &["echo"]).unwrap();
+    let description = first.description().clone();
+    assert_eq!(description.contract_version, "0.1.0");
+    assert_eq!(description.version, "0.1.9");
+    assert!(description.env.is_empty());
+    assert!(description.has_feature(megaplan_cloud::plugin::Feature::Volumes));
+    let told = exec(&mut first, "hello").unwrap();
+    let dir = h.deploy_dir.path().display().to_string();
+    assert_eq!(told, format!("first: hello dir {dir} guest None\n"));
+    let checks = first.doctor(&OpContext::default()).unwrap();
+    assert_eq!(checks[0].detail, "speaks 0.1.0");
+    let ctx = OpContext::default();
+    assert_eq!(
+        first
+            .volume(&ctx, megaplan_cloud::plugin::VolumeAction::Remove)
+            .unwrap(),
+        "volume VolumeAction::Remove"
+    );
+    assert_eq!(first.observe(&ctx).unwrap(), None);
+    assert_eq!(first.config_schema().unwrap(), None);
+    let err = first.build(&ctx).unwrap_err();
+    assert_eq!(err.code, "not_implemented", "{err:?}");
+    let ungranted = h
+        .load(CONTRACT_0_1, &[])
+        .unwrap()
+        .exec(&ctx, "x", StdinSpec::None);
+    assert!(ungranted.unwrap_err().message.contains("Denied"));
+    assert_host_usable(&h);
+}
+
 #[test]
 fn a_wrong_contract_version_is_refused_before_anything_runs() {
     let h = harness();
     let err = h.load(WRONG_VERSION, &[]).err().expect("refused");
     assert_eq!(err.code, "incompatible_provider");
     assert!(
-        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.4.0 (and loads megaplan:cloud@0.3 and @0.2)"),
+        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.5.0 (and loads megaplan:cloud@0.4, @0.3, @0.2 and @0.1)"),
         "{}",
         err.message
     );

@@ -99,7 +99,7 @@ fn render(spec: &CloudSpec, project: &Path) -> megaplan_cloud::deploy_dir::Deplo
 fn load(capability: Arc<Capability>, deploy_dir: Option<&Path>) -> ProviderInstance {
     let home = tempfile::tempdir().unwrap();
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let deploy_dir = deploy_dir.map(DeployDirMount::rendered);
+    let deploy_dir = deploy_dir.map(|dir| DeployDirMount::rendered(dir, Vec::new()));
     Registry::new(CloudHome::at(home.path()), vec![])
         .load(&runtime, "railway", capability, deploy_dir)
         .unwrap()

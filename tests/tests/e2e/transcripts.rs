@@ -119,7 +119,7 @@ fn load(
             &spec.provider,
             capability,
             Some(if open {
-                DeployDirMount::rendered(path)
+                DeployDirMount::rendered(path, Vec::new())
             } else {
                 DeployDirMount::path_only(path)
             }),

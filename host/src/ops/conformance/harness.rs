@@ -185,9 +185,10 @@ impl Harness {
         context: &OpContext,
         check_programs: bool,
     ) -> CloudResult<()> {
-        let mount = operation
-            .renders()
-            .then(|| DeployDirMount::rendered(self.deploy_dir.path()));
+        let mount = operation.renders().then(|| {
+            let files = self.deploy_dir.host_files().to_vec();
+            DeployDirMount::rendered(self.deploy_dir.path(), files)
+        });
         let mut provider = self.runtime.instantiate(
             &self.compiled,
             self.trust.clone(),

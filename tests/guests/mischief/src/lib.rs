@@ -4,7 +4,7 @@
 //! <args…>`, `run-in <dir> <program> <args…>`, `read <path>`, `write <path> <text>`,
 //! `env`, `net <addr>`, `spin`, `sleep <ms>`, `hog`, `panic`,
 //! `fail <message…>`, `stdin-secret <NAME>`, `pipe-secret <NAME> <program> <args…>`, `binary-secret <NAME>`, `inherit`,
-//! `env-file <NAME>`, `write-env <path> <NAME=value>`, `flood <n>`.
+//! `env-file <NAME>`, `write-env <path> <NAME=value>`, `put <path> <text>`, `flood <n>`.
 
 // Misbehaving is the point: it reads the environment to prove it sees nothing.
 #![allow(clippy::disallowed_methods)]
@@ -136,6 +136,9 @@ fn verb(line: &str) -> Result<Output, ProviderError> {
                 .map(|()| text(""))
                 .map_err(failed)
         }
+        ["put", path, contents] => files::write_file(path, contents.as_bytes())
+            .map(|()| text(""))
+            .map_err(failed),
         ["flood", n] => {
             let n: usize = n.parse().unwrap_or(0);
             let mut denied = 0;
