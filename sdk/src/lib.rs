@@ -25,6 +25,7 @@ pub mod error;
 mod imports;
 pub mod paths;
 mod provider;
+pub mod remote;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 

@@ -9,12 +9,6 @@ use serde::Deserialize;
 
 use super::version;
 
-/// Printed after the remote command, with the operation's nonce; its absence means the
-/// command never ran, and remote output cannot forge it (it never saw the nonce).
-pub(crate) fn rc_marker(nonce: &str) -> String {
-    format!("__MEGAPLAN_RC_{nonce}=")
-}
-
 #[derive(Deserialize)]
 pub(crate) struct Config {
     pub service: String,
@@ -63,8 +57,7 @@ impl Config {
 
     /// `railway ssh -p P -e E -s S -- '<script>; printf <marker>'`.
     pub(crate) fn ssh(&self, script: &str) -> Result<Cmd, ProviderError> {
-        let marker = rc_marker(&self.nonce);
-        let remote = format!("{script}; printf '\\n{marker}%s\\n' \"$?\"");
+        let remote = megaplan_cloud_sdk::remote::marked_script(script, &self.nonce);
         Ok(self
             .railway(&["ssh"])?
             .args(self.target(true))
@@ -83,8 +76,7 @@ impl Config {
         if binary {
             cmd = cmd.binary_output();
         }
-        let out = cmd.run()?;
-        strip_marker(out, &self.nonce)
+        megaplan_cloud_sdk::remote::take_status(cmd.run()?, &self.nonce, "railway ssh")
     }
 }
 
@@ -104,33 +96,4 @@ pub(crate) fn require_supported_cli() -> Result<(), ProviderError> {
             version::check(&out.stdout_text()).map(drop)
         })
         .clone()
-}
-
-/// Takes the exit-status marker off the end of stdout; without it the command did
-/// not run, whatever the CLI's own status says.
-pub(crate) fn strip_marker(mut out: Output, nonce: &str) -> Result<Output, ProviderError> {
-    let text = &out.stdout;
-    let marker = format!("\n{}", rc_marker(nonce)).into_bytes();
-    let Some(at) = text
-        .windows(marker.len())
-        .rposition(|w| w == marker.as_slice())
-    else {
-        let detail = out.stderr_text();
-        return Err(failed(format!(
-            "railway ssh exited (status {}) without running the command: {}",
-            out.status,
-            if detail.trim().is_empty() {
-                "no output"
-            } else {
-                detail.trim()
-            }
-        )));
-    };
-    let status = String::from_utf8_lossy(&text[at + marker.len()..])
-        .trim()
-        .parse::<i32>()
-        .map_err(|_| failed("railway ssh returned an unreadable exit-status marker"))?;
-    out.stdout.truncate(at);
-    out.status = status;
-    Ok(out)
 }

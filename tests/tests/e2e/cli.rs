@@ -422,7 +422,7 @@ fn completions_are_generated_for_every_shell_with_every_command_and_flag() {
 fn help_shows_the_record_and_replay_flags_authors_need() {
     let sandbox = Sandbox::new();
     let help = stdout(&sandbox.run(&["exec", "--help"]));
-    for flag in ["--dry-run", "--record <FILE>", "--replay <FILE>"] {
+    for flag in ["--dry-run", "--record [<FILE>]", "--replay <FILE>"] {
         assert!(help.contains(flag), "exec --help lacks {flag}:\n{help}");
     }
 }
