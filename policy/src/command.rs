@@ -153,6 +153,11 @@ pub enum CallKind {
 }
 
 impl CallKind {
+    /// Whether the call starts (or asks about) a program, rather than writing a file.
+    pub fn runs_a_program(self) -> bool {
+        !matches!(self, CallKind::WriteEnvFile | CallKind::WriteFile)
+    }
+
     /// The name journal lines and cassettes use.
     pub fn name(self) -> &'static str {
         match self {

@@ -40,6 +40,8 @@ pub mod bindings {
         pub_export_macro: true,
         export_macro_name: "export_provider",
         default_bindings_module: "megaplan_cloud_sdk::bindings",
+        // So a provider's own tests can compare what its operations return.
+        additional_derives: [PartialEq],
         generate_all,
     });
 }

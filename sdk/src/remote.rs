@@ -4,8 +4,11 @@
 //! the output again. Without the marker the command never ran, whatever the CLI's own
 //! status says; remote output cannot forge it, having never seen the nonce.
 
+use sha2::{Digest, Sha256};
+
 use crate::command::OutputExt;
 use crate::error::failed;
+use crate::paths::{base64_encode, posix_parent};
 use crate::quote::quote;
 use crate::{Output, ProviderError};
 
@@ -59,6 +62,25 @@ pub fn take_status(mut out: Output, nonce: &str, transport: &str) -> Result<Outp
     Ok(out)
 }
 
+/// An upload over a remote shell: the line that writes `content` (arriving base64 on
+/// stdin) to `destination` and moves it into place only once its sha256 checks out, so
+/// a transport that drops or cuts stdin leaves nothing half-written; and that stdin.
+pub fn verified_upload(destination: &str, content: &[u8]) -> (String, Vec<u8>) {
+    let digest: String = Sha256::digest(content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let temporary = format!("{destination}.megaplan-upload");
+    let line = format!(
+        "mkdir -p {parent} && base64 -d > {tmp} && echo {sum} {tmp} | sha256sum -c --status - && mv -f {tmp} {dest}",
+        parent = quote(&posix_parent(destination)),
+        tmp = quote(&temporary),
+        sum = quote(&format!("{digest} ")),
+        dest = quote(destination),
+    );
+    (line, base64_encode(content).into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +116,19 @@ mod tests {
         );
         let forged = output(b"owned\n__MEGAPLAN_RC=0\n__MEGAPLAN_RC_guess=0\n", 0);
         assert!(take_status(forged, "n0", "x").is_err());
+    }
+
+    #[test]
+    fn an_upload_moves_into_place_only_what_checks_out() {
+        let (line, stdin) = verified_upload("/w/a b.txt", b"hi");
+        assert_eq!(stdin, b"aGk=");
+        assert_eq!(
+            line,
+            "mkdir -p /w && base64 -d > '/w/a b.txt.megaplan-upload' && echo \
+             '8f434346648f6b96df89dda901c5176b10a6d83961dd3c1ac88b59b2dc327aa4 ' \
+             '/w/a b.txt.megaplan-upload' | sha256sum -c --status - && mv -f \
+             '/w/a b.txt.megaplan-upload' '/w/a b.txt'"
+        );
     }
 
     #[test]

@@ -102,6 +102,8 @@ pub struct Capability {
     /// While set, each command run is announced on stderr under this label and its
     /// output shown after it, redacted (`build`, `deploy`).
     progress: std::sync::Mutex<Option<&'static str>>,
+    /// Commands a dry run printed in the operation under way.
+    dry_run_shown: std::sync::atomic::AtomicUsize,
 }
 
 /// The placeholder cassettes store instead of an operation's nonce.
@@ -139,6 +141,7 @@ impl Capability {
             journal,
             nonce: std::sync::Mutex::new(String::new()),
             progress: std::sync::Mutex::new(None),
+            dry_run_shown: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -167,6 +170,14 @@ impl Capability {
     /// A provider operation begins: the per-operation budgets start afresh.
     pub fn begin_operation(&self) {
         self.journal.begin_operation();
+        self.dry_run_shown
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many commands a dry run printed in the operation under way.
+    pub fn shown_in_dry_run(&self) -> usize {
+        self.dry_run_shown
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> &Backend {

@@ -201,7 +201,9 @@ impl Capability {
                 Ok(output)
             }
             Backend::Rehearse(rehearsal) => {
-                let output = rehearsal.answer(delivery.kind(), cmd)?;
+                let mut output = rehearsal.answer(delivery.kind(), cmd)?;
+                output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
+                output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
                 if let Delivery::Stream(sink) = delivery {
                     sink(Channel::Out, &output.stdout);
                     sink(Channel::Err, &output.stderr);
@@ -238,6 +240,8 @@ impl Capability {
     }
 
     fn print_dry_run(&self, cmd: &CommandSpec) {
+        self.dry_run_shown
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // The variables the command would carry, as a shell would take them.
         let mut line: String = cmd
             .env

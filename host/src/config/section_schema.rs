@@ -120,7 +120,7 @@ impl SectionSchema {
                     Some(default) => {
                         out.insert(name.clone(), default.clone());
                     }
-                    None if self.required(name) => {
+                    None if self.is_required(name) => {
                         return Err(fail(&path, format!("`{path}` is required")));
                     }
                     None => {}
@@ -130,7 +130,8 @@ impl SectionSchema {
         Ok(Value::Object(out))
     }
 
-    fn required(&self, name: &str) -> bool {
+    /// Whether the schema lists `name` under `required`.
+    pub fn is_required(&self, name: &str) -> bool {
         self.schema
             .get("required")
             .and_then(Value::as_array)

@@ -56,6 +56,29 @@ fn check_status(status: i32, cmd: &CommandSpec, capability: &Capability) -> Clou
 }
 
 impl Session {
+    /// A dry run answers every command with exit 0 and no output, which a provider
+    /// that reads its commands' answers (a version, a marker) cannot use. Its failure
+    /// after the commands it showed is where the dry run ends, not an error: the
+    /// operator is told, and the action goes on with nothing.
+    fn past_the_dry_run<T>(&self, result: CloudResult<T>, nothing: T) -> CloudResult<T> {
+        let capability = self.capability();
+        match result {
+            Err(error)
+                if capability.backend().is_dry_run()
+                    && error.code == "provider_failed"
+                    && capability.shown_in_dry_run() > 0 =>
+            {
+                let message = capability.redactor().redact(&error.message).into_owned();
+                capability.console().err_line(&format!(
+                    "dry run: {} stops after the commands above; it reads an answer a dry run does not give ({message})",
+                    self.description().name
+                ));
+                Ok(nothing)
+            }
+            other => other,
+        }
+    }
+
     pub fn new(provider: ProviderInstance, ctx: OpContext) -> Self {
         Session {
             provider,
@@ -102,7 +125,8 @@ impl Session {
     /// `exec`: runs the line verbatim in the runner with the operator's stdin, relays
     /// its output (redacted), and fails with the remote stderr when it exits non-zero.
     pub fn exec(&mut self, line: &str) -> CloudResult<()> {
-        let output = self.provider.exec(&self.ctx, line, StdinSpec::Inherit)?;
+        let output = self.provider.exec(&self.ctx, line, StdinSpec::Inherit);
+        let output = self.past_the_dry_run(output, Output::default())?;
         if output.status != 0 {
             return Err(self.failure(line, &output));
         }
@@ -158,7 +182,7 @@ impl Session {
         capability.show_progress(self.show_progress.then_some("build"));
         let built = self.provider.build(&self.ctx);
         capability.show_progress(None);
-        built
+        self.past_the_dry_run(built, ())
     }
 
     /// `deploy`, after making sure `resources.volume` exists and is attached when the
@@ -172,15 +196,17 @@ impl Session {
         capability.show_progress(self.show_progress.then_some("deploy"));
         let deployed = self.provider.deploy(&self.ctx);
         capability.show_progress(None);
-        deployed
+        self.past_the_dry_run(deployed, ())
     }
 
     pub fn down(&mut self) -> CloudResult<()> {
-        self.provider.down(&self.ctx)
+        let down = self.provider.down(&self.ctx);
+        self.past_the_dry_run(down, ())
     }
 
     pub fn destroy(&mut self) -> CloudResult<()> {
-        self.provider.destroy(&self.ctx)
+        let destroyed = self.provider.destroy(&self.ctx);
+        self.past_the_dry_run(destroyed, ())
     }
 
     /// The runner's state as the provider sees it; `None` when the provider cannot
@@ -215,15 +241,18 @@ impl Session {
 
 impl Runner for Session {
     fn run(&mut self, line: &str) -> CloudResult<Output> {
-        self.provider.exec(&self.ctx, line, StdinSpec::None)
+        let ran = self.provider.exec(&self.ctx, line, StdinSpec::None);
+        self.past_the_dry_run(ran, Output::default())
     }
 
     fn run_with_input(&mut self, line: &str, input: Vec<u8>) -> CloudResult<Output> {
-        self.provider.exec(&self.ctx, line, StdinSpec::Bytes(input))
+        let ran = self.provider.exec(&self.ctx, line, StdinSpec::Bytes(input));
+        self.past_the_dry_run(ran, Output::default())
     }
 
     fn upload(&mut self, path: &str, content: &[u8]) -> CloudResult<()> {
-        self.provider.upload(&self.ctx, path, content)
+        let uploaded = self.provider.upload(&self.ctx, path, content);
+        self.past_the_dry_run(uploaded, ())
     }
 
     fn relay(&mut self, output: &Output) {

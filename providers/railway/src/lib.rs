@@ -11,7 +11,6 @@ mod version;
 
 use megaplan_cloud_sdk::prelude::*;
 use remote::{Config, railway_cmd};
-use sha2::{Digest, Sha256};
 
 pub struct Railway;
 
@@ -184,23 +183,8 @@ impl ProviderImpl for Railway {
     /// on the runner, then moves it into place: never a truncated file at `destination`.
     fn upload(ctx: Context, destination: String, content: Vec<u8>) -> Result<(), ProviderError> {
         let config = Config::read(&ctx)?;
-        let digest: String = Sha256::digest(&content)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let temporary = format!("{destination}.megaplan-upload");
-        let line = format!(
-            "mkdir -p {parent} && base64 -d > {tmp} && echo {sum} {tmp} | sha256sum -c --status - && mv -f {tmp} {dest}",
-            parent = quote(&posix_parent(&destination)),
-            tmp = quote(&temporary),
-            sum = quote(&format!("{digest} ")),
-            dest = quote(&destination),
-        );
-        let out = config.run_remote(
-            &line,
-            Stdin::Bytes(base64_encode(&content).into_bytes()),
-            false,
-        )?;
+        let (line, input) = megaplan_cloud_sdk::remote::verified_upload(&destination, &content);
+        let out = config.run_remote(&line, Stdin::Bytes(input), false)?;
         if out.status != 0 {
             return Err(out.failure(&format!("upload to {destination}")));
         }

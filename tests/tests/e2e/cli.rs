@@ -623,3 +623,32 @@ fn chain_checks_everything_locally_before_any_remote_call() {
     );
     assert!(megaplan_cloud_tests::chain_flow::markers_in(&sandbox.home()).is_empty());
 }
+
+/// A dry run answers every command with exit 0 and no output; a provider that reads
+/// an answer (railway's CLI version) stops there, after showing its commands, and the
+/// dry run says so and succeeds rather than failing on an answer it made up itself.
+#[test]
+fn a_dry_run_ends_where_a_provider_needs_a_real_answer() {
+    let project = megaplan_cloud_tests::e2e::Project::new(
+        env!("CARGO_BIN_EXE_mpc-e2e"),
+        "provider: railway\nrepo: {url: https://example.com/a.git}\nrailway: {project: p, environment: e}\n",
+        &[],
+    );
+    let out = project.run(&["--dry-run", "exec", "pwd"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("railway --version"), "{stdout}");
+    assert!(
+        stderr.contains("dry run: railway stops after the commands above"),
+        "{stderr}"
+    );
+    // A refusal is still an error in a dry run: it would be one for real.
+    let bad = megaplan_cloud_tests::e2e::Project::new(
+        env!("CARGO_BIN_EXE_mpc-e2e"),
+        "provider: railway\nrepo: {url: https://example.com/a.git}\nrailway: {project: p}\n",
+        &[],
+    );
+    let out = bad.run(&["--dry-run", "exec", "pwd"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+}

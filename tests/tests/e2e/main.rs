@@ -11,6 +11,7 @@ mod config_cli;
 mod conformance;
 mod dockerfile;
 mod escapes;
+mod fly_example;
 mod hostile;
 mod local_e2e;
 mod progress;

@@ -32,6 +32,13 @@ pub struct Hostile {
     canary: &'static str,
 }
 
+impl Hostile {
+    /// Whether `text` carries the value, in one form or another.
+    pub fn carried_by(&self, text: &str) -> bool {
+        text.contains(self.canary)
+    }
+}
+
 /// Spaces, both quotes, a command substitution, a backtick, a backslash, a `;`, a
 /// glob and a newline.
 pub const SHELL_TEXT: Hostile = Hostile {

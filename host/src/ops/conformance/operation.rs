@@ -91,13 +91,12 @@ impl Operation {
                 .exec(ctx, "echo conformance", StdinSpec::None)
                 .map(|_| Returned::Nothing),
             Operation::Upload => {
-                let destination = format!("{}/.megaplan/conformance.txt", ctx.workspace);
-                nothing(provider.upload(ctx, &destination, b"conformance\n"))
+                let content = b"conformance\n";
+                nothing(provider.upload(ctx, &conformance_file(ctx), content))
             }
-            Operation::ReadFile => {
-                let path = format!("{}/README.md", ctx.workspace);
-                provider.read_file(ctx, &path).map(|_| Returned::Nothing)
-            }
+            Operation::ReadFile => provider
+                .read_file(ctx, &conformance_file(ctx))
+                .map(|_| Returned::Nothing),
             Operation::Logs => Ok(match provider.logs(ctx, false)? {
                 LogSource::Streamed(cmd) => Returned::Stream(cmd),
                 LogSource::Captured(_) => Returned::Nothing,
@@ -107,4 +106,12 @@ impl Operation {
             Operation::Destroy => nothing(provider.destroy(ctx)),
         }
     }
+}
+
+/// The file `upload` writes and `read-file` reads back (they run in that order).
+fn conformance_file(ctx: &OpContext) -> String {
+    format!(
+        "{}/.megaplan/conformance.txt",
+        ctx.workspace.trim_end_matches('/')
+    )
 }

@@ -108,7 +108,7 @@ fn broken_sections(
         let mut typed = section.clone();
         typed.insert(name.clone(), wrong.clone());
         broken.push((format!("`{provider}.{name}: {wrong}`"), typed));
-        if section.contains_key(name) && field.get("default").is_none() {
+        if harness.schema.as_ref().is_some_and(|s| s.is_required(name)) {
             let mut gone = section.clone();
             gone.remove(name);
             broken.push((format!("`{provider}.{name}` missing"), gone));

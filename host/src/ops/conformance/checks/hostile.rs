@@ -131,22 +131,31 @@ impl Verdict {
                 self.refused += 1;
                 continue;
             }
+            // Commands only: a file's contents are data in their own format, not a line
+            // for a shell.
             let allowed = run
                 .calls
                 .iter()
-                .filter(|c| c.denied.is_none())
+                .filter(|c| c.denied.is_none() && c.kind.runs_a_program())
                 .map(|c| &c.command);
             for command in allowed {
-                self.checked_calls += 1;
+                let script = match &command.stdin {
+                    StdinSpec::Bytes(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+                    _ => String::new(),
+                };
                 let mut argv = vec![command.program.clone()];
                 argv.extend(command.args.iter().cloned());
-                let script = match &command.stdin {
-                    StdinSpec::Bytes(bytes) => {
-                        problem_in_script(&String::from_utf8_lossy(bytes), value)
-                    }
-                    _ => None,
-                };
-                if let Some(problem) = problem_in_argv(&argv, value).or(script) {
+                if !argv
+                    .iter()
+                    .chain([&script])
+                    .any(|text| value.carried_by(text))
+                {
+                    continue;
+                }
+                self.checked_calls += 1;
+                let problem =
+                    problem_in_argv(&argv, value).or_else(|| problem_in_script(&script, value));
+                if let Some(problem) = problem {
                     self.problems.push(format!(
                         "{}: {problem}\n  in: {}",
                         operation.name(),
@@ -162,11 +171,15 @@ impl Verdict {
         if let Some(detail) = super::first_of(self.problems) {
             return Line::new(check, Status::Fail, detail);
         }
-        let mut detail = format!("literal in all {} commands", self.checked_calls);
-        if self.refused > 0 {
+        let mut detail = match (self.checked_calls, self.refused) {
+            (0, 0) => "no command carried it".to_string(),
+            (0, _) => "refused every time (by the schema, or as invalid-config)".to_string(),
+            (n, _) => format!("literal in all {n} commands that carried it"),
+        };
+        if self.checked_calls > 0 && self.refused > 0 {
+            let refused = self.refused;
             detail.push_str(&format!(
-                "; refused {} times (schema or invalid-config)",
-                self.refused
+                "; refused {refused} times (schema or invalid-config)"
             ));
         }
         Line::new(check, Status::Ok, detail)

@@ -24,7 +24,7 @@ fn commands(evidence: &[Evidence]) -> impl Iterator<Item = (Operation, &CommandS
     evidence.iter().flat_map(|e| {
         e.calls
             .iter()
-            .filter(|c| c.kind != CallKind::WriteEnvFile)
+            .filter(|c| !matches!(c.kind, CallKind::WriteEnvFile | CallKind::WriteFile))
             .map(move |c| (e.operation, &c.command))
     })
 }
