@@ -1,6 +1,8 @@
-//! Every cloud.yaml field, once: its type, default and meaning. The JSON Schema
-//! (`schema.rs`), the unknown-key warnings, the documentation check and validation
-//! (`validate.rs`, which takes its defaults from here) all read this table.
+//! Every cloud.yaml field the host itself defines, once: its type, default and meaning.
+//! The JSON Schema (`schema.rs`), the unknown-key warnings, the documentation check and
+//! validation (`validate.rs`, which takes its defaults from here) all read this table.
+//! The built-in providers' sections are theirs: each declares its own schema
+//! (`providers`), which the same places read beside this table.
 
 use serde_json::{Value, json};
 
@@ -18,8 +20,6 @@ pub enum Kind {
     Toolchains,
     /// `extra_repos`: paths (the seed era) or `{url, branch, workspace}` mappings.
     ExtraRepos,
-    /// A mapping of names to scalar values (`ssh.options`).
-    StringMap,
 }
 
 /// A field's default, written once here and read by validation and the schema alike.
@@ -294,9 +294,10 @@ const CORE_FIELDS: &[Field] = &[
     ),
 ];
 
-/// Every field: the core ones, then each built-in provider's.
+/// Every field the host defines (the built-in providers' sections are in
+/// `providers::field_paths`).
 pub fn all() -> impl Iterator<Item = &'static Field> {
-    CORE_FIELDS.iter().chain(super::providers::fields())
+    CORE_FIELDS.iter()
 }
 
 /// Every block in the reference's order: the provider sections follow `resources`.
@@ -315,9 +316,9 @@ pub fn is_block(path: &str) -> bool {
     blocks().any(|(block, _)| *block == path)
 }
 
-/// Whether `path` (e.g. `repo.branch`) names a known field or block.
+/// Whether `path` (e.g. `repo.branch`, `ssh.host`) names a known field or block.
 pub fn is_known(path: &str) -> bool {
-    find(path).is_some() || is_block(path)
+    find(path).is_some() || is_block(path) || super::providers::field_paths().any(|p| p == path)
 }
 
 /// The text default of a field, from the table.
@@ -344,6 +345,7 @@ pub fn suggest(path: &str) -> Option<&'static str> {
     };
     let siblings = all()
         .map(|f| f.path)
+        .chain(super::providers::field_paths())
         .chain(blocks().map(|(b, _)| *b))
         .filter(|candidate| match (parent, candidate.rsplit_once('.')) {
             (Some(parent), Some((p, _))) => p == parent,

@@ -164,6 +164,8 @@ pub struct CloudSpec {
     pub supervisor: Supervisor,
     /// Top-level mappings as JSON, for third-party providers' own sections.
     sections: serde_json::Map<String, Json>,
+    /// The built-ins' sections that were read, checked and with their defaults.
+    builtin_sections: serde_json::Map<String, Json>,
     /// Where each node of the file is, and the file's name, for errors found after
     /// loading (a third-party section checked against its provider's schema).
     locations: std::sync::Arc<Locations>,
@@ -275,10 +277,14 @@ impl CloudSpec {
         Ok(Loaded { spec, warnings })
     }
 
-    /// The provider's own section with defaults applied, as the provider receives it.
+    /// The provider's own section as the provider receives it: a built-in's checked,
+    /// with its defaults; a third-party one's as written (its own schema, if it
+    /// declares one, is applied when its session opens).
     pub fn provider_section(&self) -> Json {
-        providers::section_of(self)
-            .or_else(|| self.sections.get(&self.provider).cloned())
+        self.builtin_sections
+            .get(&self.provider)
+            .or_else(|| self.sections.get(&self.provider))
+            .cloned()
             .unwrap_or_else(|| json!({}))
     }
 
@@ -290,24 +296,34 @@ impl CloudSpec {
             .get(&self.provider)
             .cloned()
             .unwrap_or_else(|| json!({}));
-        let locate = |path: &str, key: bool| {
-            let at = match key {
-                true => self.locations.key(path),
-                false => None,
-            };
-            let (line, column) = at
-                .or_else(|| self.locations.nearest(path))
-                .unwrap_or((1, 1));
-            format!("{}:{line}:{column}: ", self.file_name)
-        };
-        schema.apply(&section, &self.provider, &locate)
+        schema.apply(&section, &self.provider, &|path, key| {
+            self.locate(path, key)
+        })
     }
 
-    /// `cloud.yaml:<line>:<column>: ` of the provider's section (the document's start
-    /// when it has none), for the errors a provider finds in it itself.
-    pub fn section_location(&self) -> String {
-        let (line, column) = self.locations.key(&self.provider).unwrap_or((1, 1));
-        format!("{}:{line}:{column}: ", self.file_name)
+    /// `cloud.yaml:<line>:<column>: ` of the node at `path` (its key when `key`).
+    fn locate(&self, path: &str, key: bool) -> String {
+        locate_in(&self.locations, &self.file_name, path, key)
+    }
+
+    /// Where a provider's own configuration error belongs in cloud.yaml, as a prefix
+    /// for its message: at the field the message starts with (`` `fly.app` must be …
+    /// ``), else at the provider's section (the document's start when it has none).
+    pub fn config_error_locator(&self) -> impl Fn(&str) -> String + Send + Sync + 'static {
+        let locations = self.locations.clone();
+        let file_name = self.file_name.clone();
+        let provider = self.provider.clone();
+        move |message: &str| {
+            let field = message
+                .strip_prefix('`')
+                .and_then(|rest| rest.split_once('`'))
+                .map(|(path, _)| path)
+                .filter(|path| path.starts_with(&format!("{provider}.")));
+            match field {
+                Some(path) => locate_in(&locations, &file_name, path, false),
+                None => locate_in(&locations, &file_name, &provider, true),
+            }
+        }
     }
 
     /// What the configured provider adds to the deploy directory.
@@ -335,6 +351,14 @@ impl CloudSpec {
             })
             .collect()
     }
+}
+
+fn locate_in(locations: &Locations, file_name: &str, path: &str, key: bool) -> String {
+    let reader = reader::Reader {
+        file_name,
+        locations,
+    };
+    reader.prefix(path, key)
 }
 
 /// Warnings for keys the reference would silently ignore.

@@ -132,6 +132,19 @@ impl Reader<'_> {
         CloudError::new(code, located)
     }
 
+    /// `<file>:<line>:<column>: ` of the node at `path` (of its key, when `key` and the
+    /// key is there), for a message located the way [`Reader::error`] locates its own.
+    pub fn prefix(&self, path: &str, key: bool) -> String {
+        let at = match key {
+            true => self.locations.key(path),
+            false => None,
+        };
+        let (line, column) = at
+            .or_else(|| self.locations.nearest(path))
+            .unwrap_or((1, 1));
+        format!("{}:{line}:{column}: ", self.file_name)
+    }
+
     /// A sub-block: absent or null is empty; anything but a mapping is an error.
     pub fn mapping<'v>(
         &self,
@@ -244,40 +257,6 @@ impl Reader<'_> {
     pub fn number(&self, map: Option<&Mapping>, path: &str, message: &str) -> CloudResult<i64> {
         let default = fields::number_default(path).unwrap_or_default();
         self.integer(get(map, leaf(path)), path, default, message)
-    }
-
-    /// A mapping of names to scalars, each rendered as text (`ConnectTimeout: 5` → "5").
-    pub fn string_map(
-        &self,
-        value: Option<&Value>,
-        label: &str,
-    ) -> CloudResult<Vec<(String, String)>> {
-        let Some(map) = self.mapping(value, label)? else {
-            return Ok(Vec::new());
-        };
-        let mut entries = Vec::new();
-        for (key, value) in map {
-            let Some(key) = untagged(key)
-                .as_str()
-                .filter(|k| !k.is_empty() && !k.contains('='))
-            else {
-                return Err(self.error(label, format!("`{label}` keys must be option names")));
-            };
-            let text = match untagged(value) {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                Value::Bool(true) => "yes".into(),
-                Value::Bool(false) => "no".into(),
-                _ => {
-                    return Err(self.error(
-                        &format!("{label}.{key}"),
-                        format!("`{label}.{key}` must be a string, number or boolean"),
-                    ));
-                }
-            };
-            entries.push((key.to_string(), text));
-        }
-        Ok(entries)
     }
 }
 

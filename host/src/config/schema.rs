@@ -1,5 +1,6 @@
 //! The JSON Schema of cloud.yaml (`megaplan-cloud schema`), generated from the field
-//! table so that editor completion can never disagree with validation.
+//! table and the built-in providers' declared sections, so that editor completion can
+//! never disagree with validation.
 
 use serde_json::{Map, Value, json};
 
@@ -36,10 +37,6 @@ fn kind_schema(kind: Kind) -> Value {
                     },
                 },
             ]},
-        }),
-        Kind::StringMap => json!({
-            "type": "object",
-            "additionalProperties": {"type": ["string", "integer", "boolean"]},
         }),
         Kind::ExtraRepos => json!({
             "type": "array",
@@ -81,6 +78,13 @@ pub fn schema() -> Value {
         properties.insert(field.path.into(), field_schema(field));
     }
     for (block, doc) in blocks().filter(|(b, _)| *b != "agents") {
+        if let Some(declared) = super::providers::schema_of(block) {
+            // A built-in's section is the schema its provider declares.
+            let mut section = declared.as_json();
+            section["description"] = json!(doc);
+            properties.insert(block.to_string(), section);
+            continue;
+        }
         let mut block_properties = Map::new();
         for field in all().filter(|f| f.path.split_once('.').is_some_and(|(b, _)| b == *block)) {
             let leaf = field.path.split_once('.').expect("nested").1;

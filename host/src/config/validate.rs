@@ -6,7 +6,7 @@
 use yaml_serde::{Mapping, Value};
 
 use super::fields::{self, AGENTS, ISOLATION, MODES, PHASES, REASONING, TOOLCHAIN_ALIASES};
-use super::providers::{self, local, railway, ssh};
+use super::providers::{self, read_section, typed};
 use super::reader::{Reader, get, python_repr, python_str, untagged};
 use super::{
     Auto, Chain, CloudSpec, Codex, ExtraRepo, Image, Isolation, Mode, Repo, Resources, Supervisor,
@@ -31,9 +31,19 @@ pub(super) fn read(
     let megaplan_map = r.mapping(get(root, "megaplan"), "megaplan")?;
     let megaplan_ref = r.text(megaplan_map, "megaplan.ref")?;
     let resources = read_resources(r, root)?;
-    let railway = railway::read(r, root)?;
-    let local = local::read(r, root, &provider)?;
-    let ssh = ssh::read(r, root, &provider)?;
+    let mut builtin_sections = serde_json::Map::new();
+    for name in providers::NAMES {
+        if let Some(section) = read_section(r, root, name, &provider)? {
+            builtin_sections.insert(name.to_string(), section);
+        }
+    }
+    let section = |name: &str| builtin_sections.get(name);
+    let railway = typed(
+        section("railway").expect("railway is always read"),
+        "railway",
+    )?;
+    let local = section("local").map(|s| typed(s, "local")).transpose()?;
+    let ssh = section("ssh").map(|s| typed(s, "ssh")).transpose()?;
     let auto = read_auto(r, root, mode)?;
     let chain = read_chain(r, root, mode)?;
     let workspace_explicit = get(root, "repo")
@@ -62,6 +72,7 @@ pub(super) fn read(
         image: read_image(r, root)?,
         supervisor: read_supervisor(r, root)?,
         sections: Default::default(),
+        builtin_sections,
         locations: Default::default(),
         file_name: String::new(),
     })

@@ -229,11 +229,10 @@ impl Context {
         let is_set = |name: &str| self.secrets.is_set(name);
         let mut provider = provider;
         let mut context = op_context(spec, request.session, &is_set);
-        // A provider that declares its section's schema gets it checked, located in
-        // cloud.yaml, and with its defaults, before any operation.
-        if !crate::config::is_builtin_provider(&spec.provider) {
-            provider.locate_config_errors(spec.section_location());
-        }
+        // A provider that declares its section's schema (every built-in does) gets it
+        // checked, located in cloud.yaml, and with its defaults, before any operation;
+        // what it finds wrong itself is located there too.
+        provider.locate_config_errors(Box::new(spec.config_error_locator()));
         if let Some(text) = provider.config_schema()? {
             let schema = SectionSchema::parse(&text, &spec.provider)?;
             context.config = spec.checked_section(&schema)?;

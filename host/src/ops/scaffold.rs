@@ -41,6 +41,10 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../templates/provider/cloud.yaml"),
     ),
     (
+        "wit/provider.wit",
+        include_str!("../../../wit/provider.wit"),
+    ),
+    (
         "src/tests.rs",
         include_str!("../../templates/provider/tests.rs"),
     ),

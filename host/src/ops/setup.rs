@@ -26,8 +26,8 @@ pub fn init(ctx: &Context, force: bool) -> CloudResult<PathBuf> {
 }
 
 /// The JSON Schema of cloud.yaml, with the section of every provider that declares
-/// one (contract 0.4.0). A component that cannot be loaded (not granted, broken) is
-/// left out: `provider list` says why.
+/// one (contract 0.4.0), the built-ins included. A component that cannot be loaded
+/// (not granted, broken) is left out: `provider list` says why.
 pub fn schema(ctx: &Context) -> CloudResult<serde_json::Value> {
     let mut schema = crate::config::schema::schema();
     let registry = ctx.registry();
@@ -40,7 +40,12 @@ pub fn schema(ctx: &Context) -> CloudResult<serde_json::Value> {
         let Ok(section) = SectionSchema::parse(&text, &candidate.name) else {
             continue;
         };
-        schema["properties"][&candidate.name] = section.as_json();
+        let mut declared = section.as_json();
+        // A built-in's block keeps the host's one-line description of it.
+        if let Some(doc) = schema["properties"][&candidate.name].get("description") {
+            declared["description"] = doc.clone();
+        }
+        schema["properties"][&candidate.name] = declared;
     }
     Ok(schema)
 }

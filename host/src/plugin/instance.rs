@@ -38,10 +38,13 @@ pub struct ProviderInstance {
     /// Set once `describe` has returned; the store holds the same.
     caller: Caller,
     retired: Option<String>,
-    /// Where the provider's section is in cloud.yaml (`cloud.yaml:3:1: `), put in front
-    /// of a configuration error the provider reports itself.
-    config_location: Option<String>,
+    /// Where a configuration error the provider reports itself belongs in cloud.yaml
+    /// (`cloud.yaml:3:1: `, from its message), put in front of it.
+    config_location: Option<Locator>,
 }
+
+/// The prefix that locates a configuration error's message in cloud.yaml.
+pub type Locator = Box<dyn Fn(&str) -> String + Send + Sync>;
 
 impl ProviderInstance {
     /// Asks the component to describe itself (it may run nothing until then), checks
@@ -159,21 +162,20 @@ impl ProviderInstance {
                 self.retired = Some(failure.error.message.clone());
             }
             let mut error = failure.error;
-            if let Some(at) = self
+            if let Some(locate) = self
                 .config_location
                 .as_ref()
                 .filter(|_| error.code == "invalid_spec")
             {
-                error.message = format!("{at}{}", error.message);
+                error.message = format!("{}{}", locate(&error.message), error.message);
             }
             error
         })
     }
 
-    /// Locates the provider's own configuration errors at `at` (its section in
-    /// cloud.yaml).
-    pub fn locate_config_errors(&mut self, at: String) {
-        self.config_location = Some(at);
+    /// Locates the provider's own configuration errors in cloud.yaml with `locate`.
+    pub fn locate_config_errors(&mut self, locate: Locator) {
+        self.config_location = Some(locate);
     }
 
     pub fn doctor(&mut self, ctx: &OpContext) -> CloudResult<Vec<Check>> {

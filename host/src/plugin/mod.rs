@@ -34,7 +34,7 @@ pub use cache::{Origin, sha256_hex};
 pub use description::{
     Check, Feature, LogSource, OpContext, ProgramDecl, ProviderDescription, VolumeAction,
 };
-pub use instance::ProviderInstance;
+pub use instance::{Locator, ProviderInstance};
 pub use observed::{ContainerState, Disk, RunnerObservation};
 
 use crate::capability::{Capability, DeployDirMount, Trust};

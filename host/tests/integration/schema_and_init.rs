@@ -22,11 +22,13 @@ fn the_committed_schema_matches_the_code() {
 #[test]
 fn the_configuration_guide_documents_every_field() {
     let guide = repo_file("docs/configuration.md");
-    for field in all() {
+    let paths = all()
+        .map(|field| field.path)
+        .chain(megaplan_cloud::config::providers::field_paths());
+    for path in paths {
         assert!(
-            guide.contains(&format!("`{}`", field.path)),
-            "docs/configuration.md lacks `{}`",
-            field.path
+            guide.contains(&format!("`{path}`")),
+            "docs/configuration.md lacks `{path}`"
         );
     }
 }
@@ -47,4 +49,29 @@ fn the_init_template_loads_with_the_reference_values() {
         spec.agents,
         vec![("default".to_string(), "codex".to_string())]
     );
+}
+
+/// The built-in providers declare their sections the way any provider does, and the
+/// host validates with exactly what they declare: each built-in component's
+/// `config-schema` is the file the host embeds for it.
+#[test]
+fn each_built_in_declares_the_section_the_host_checks() {
+    use megaplan_cloud::capability::{Capability, Settings};
+    use megaplan_cloud::plugin::registry::Registry;
+    use megaplan_cloud::plugin::{Limits, Runtime};
+    let home = tempfile::tempdir().unwrap();
+    let registry = Registry::new(
+        megaplan_cloud::paths::CloudHome::at(home.path()),
+        Vec::new(),
+    );
+    let runtime = Runtime::new(None, Limits::default()).unwrap();
+    let (console, _) = megaplan_cloud::console::Console::capture();
+    let capability = std::sync::Arc::new(Capability::new(Settings::new(console)));
+    for (name, embedded) in megaplan_cloud::config::providers::DECLARED {
+        let mut provider = registry
+            .load(&runtime, name, capability.clone(), None)
+            .unwrap();
+        let declared = provider.config_schema().unwrap();
+        assert_eq!(declared.as_deref(), Some(*embedded), "{name}");
+    }
 }

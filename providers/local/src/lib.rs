@@ -78,6 +78,12 @@ fn write_env_file(ctx: &Context) -> Result<(), ProviderError> {
 }
 
 impl ProviderImpl for Local {
+    /// Its cloud.yaml section, which the host checks and fills defaults from: the same
+    /// declaration a third-party provider makes.
+    fn config_schema() -> Option<String> {
+        Some(include_str!("../config.schema.json").into())
+    }
+
     fn describe() -> Description {
         Description {
             name: "local".into(),

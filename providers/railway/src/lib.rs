@@ -20,6 +20,12 @@ const DOCKER_HINT: &str = "https://docs.docker.com/get-docker/";
 const RUNNER_LOG: &str = "/var/log/entrypoint.log";
 
 impl ProviderImpl for Railway {
+    /// Its cloud.yaml section, which the host checks and fills defaults from: the same
+    /// declaration a third-party provider makes.
+    fn config_schema() -> Option<String> {
+        Some(include_str!("../config.schema.json").into())
+    }
+
     fn describe() -> Description {
         Description {
             name: "railway".into(),

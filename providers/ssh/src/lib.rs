@@ -34,8 +34,9 @@ struct Config {
     workspace_dir: Option<String>,
     #[serde(default)]
     cache_dir: Option<String>,
+    /// OpenSSH options as cloud.yaml wrote them (strings, numbers or booleans).
     #[serde(default)]
-    options: BTreeMap<String, String>,
+    options: BTreeMap<String, serde_json::Value>,
 }
 
 /// Where the caches live in the runner, and their directories under `cache_dir`.
@@ -52,13 +53,13 @@ impl Config {
     /// `-o NAME=VALUE` pairs: the defaults, overridden or extended by cloud.yaml. An
     /// interactive session may prompt, so it does not get BatchMode by default.
     fn options(&self, interactive: bool) -> Vec<String> {
-        let mut merged: BTreeMap<&str, &str> = DEFAULT_OPTIONS
+        let mut merged: BTreeMap<&str, String> = DEFAULT_OPTIONS
             .iter()
             .filter(|(name, _)| !(interactive && *name == "BatchMode"))
-            .copied()
+            .map(|(name, value)| (*name, value.to_string()))
             .collect();
         for (name, value) in &self.options {
-            merged.insert(name, value);
+            merged.insert(name, option_text(value));
         }
         merged
             .into_iter()
@@ -154,7 +155,42 @@ fn mount_words(mounts: &[(String, String)]) -> (String, String) {
 }
 
 fn config(ctx: &Context) -> Result<Config, ProviderError> {
-    parse_config(ctx, "ssh")
+    let config: Config = parse_config(ctx, "ssh")?;
+    separate_from_workspace(&config)?;
+    Ok(config)
+}
+
+/// An option's value as OpenSSH reads it: booleans as `yes`/`no`.
+fn option_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Bool(true) => "yes".into(),
+        serde_json::Value::Bool(false) => "no".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `remote_dir` is synced over (`scp` replaces it, `destroy` deletes it), so it may
+/// not be the workspace or hold it, nor sit inside it.
+fn separate_from_workspace(config: &Config) -> Result<(), ProviderError> {
+    let Some(workspace) = &config.workspace_dir else {
+        return Ok(());
+    };
+    let inside = |dir: &str, outer: &str| {
+        let outer = outer.trim_end_matches('/');
+        let dir = dir.trim_end_matches('/');
+        dir == outer || outer.is_empty() || dir.starts_with(&format!("{outer}/"))
+    };
+    if inside(&config.remote_dir, workspace) || inside(workspace, &config.remote_dir) {
+        return Err(error(
+            ErrorKind::InvalidConfig,
+            format!(
+                "`ssh.remote_dir` must be outside `ssh.workspace_dir` and must not contain it (each deploy replaces the remote directory); got '{}' and '{}'",
+                config.remote_dir, workspace
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn deploy_dir(ctx: &Context) -> Result<String, ProviderError> {
@@ -165,6 +201,12 @@ fn deploy_dir(ctx: &Context) -> Result<String, ProviderError> {
 }
 
 impl ProviderImpl for Ssh {
+    /// Its cloud.yaml section, which the host checks and fills defaults from: the same
+    /// declaration a third-party provider makes.
+    fn config_schema() -> Option<String> {
+        Some(include_str!("../config.schema.json").into())
+    }
+
     fn describe() -> Description {
         let program = |name: &str, required| Program {
             name: name.into(),
@@ -389,3 +431,6 @@ impl ProviderImpl for Ssh {
 }
 
 megaplan_cloud_sdk::export!(Ssh);
+
+#[cfg(test)]
+mod tests;

@@ -296,3 +296,29 @@ fn a_dry_run_of_status_and_resume_prints_the_status_command_only() {
             .contains("dry run: the next step comes from the remote status")
     );
 }
+
+/// A built-in provider's own check of its section (the ssh provider's: the remote
+/// directory is replaced on every deploy, so it may not hold the workspace) is located
+/// at the field it names, as the host's own checks are; nothing runs.
+#[test]
+fn a_providers_own_check_is_located_at_the_field_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cloud.yaml"),
+        "provider: ssh\nrepo: {url: u}\nssh:\n  host: h\n  remote_dir: /opt/m/workspace/deploy\n  workspace_dir: /opt/m/workspace\n",
+    )
+    .unwrap();
+    let out = run(dir.path(), &["--dry-run", "exec", "pwd"]);
+    let error = json(&out);
+    assert_eq!(error["error"], "invalid_spec", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message
+            .starts_with("cloud.yaml:5:15: `ssh.remote_dir` must be outside `ssh.workspace_dir`"),
+        "{message}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).lines().next() == Some("{"),
+        "nothing ran"
+    );
+}

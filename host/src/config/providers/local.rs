@@ -1,53 +1,18 @@
-//! The local provider's section of cloud.yaml, and what it adds to the deploy
-//! directory: `docker-compose.yaml`, the bind-mounted workdir, and a persistent
-//! directory named after the Compose project.
+//! What the host does with the local provider's section: `docker-compose.yaml`, the
+//! bind-mounted workdir, and a persistent directory named after the Compose project.
 
-use serde_json::{Value as Json, json};
-use yaml_serde::Mapping;
+use serde_json::Value as Json;
 
-use super::super::fields::DefaultValue::Text;
-use super::super::fields::{Field, Kind, field};
-use super::super::reader::{Reader, get, python_repr};
+use super::super::reader::python_repr;
 use super::{DeployExtras, ExtraFile, directory_name};
 use crate::error::{CloudError, CloudResult};
 
 const COMPOSE: &str = include_str!("../../../templates/docker-compose.yaml");
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Local {
     pub compose_project: String,
     pub workdir: String,
-}
-
-pub const FIELDS: &[Field] = &[
-    field(
-        "local.compose_project",
-        Kind::String,
-        Some(Text("megaplan-cloud")),
-        "Docker Compose project name; also names the deploy dir.",
-    ),
-    field(
-        "local.workdir",
-        Kind::String,
-        Some(Text("workspace")),
-        "Directory of the deploy dir bind-mounted at repo.workspace.",
-    ),
-];
-
-/// Read when the provider is local or the section has keys.
-pub(in crate::config) fn read(
-    r: &Reader<'_>,
-    root: Option<&Mapping>,
-    provider: &str,
-) -> CloudResult<Option<Local>> {
-    let map = r.mapping(get(root, "local"), "local")?;
-    if provider != "local" && map.is_none_or(|m| m.is_empty()) {
-        return Ok(None);
-    }
-    Ok(Some(Local {
-        compose_project: r.text(map, "local.compose_project")?,
-        workdir: r.text(map, "local.workdir")?,
-    }))
 }
 
 /// A JSON string is a YAML string, and `$$` is Compose's literal `$`: any workspace or
@@ -59,10 +24,6 @@ fn yaml_string(value: &str) -> String {
 }
 
 impl Local {
-    pub fn section(&self) -> Json {
-        json!({"compose_project": self.compose_project, "workdir": self.workdir})
-    }
-
     /// The compose file for a runner with `workspace` and `port`.
     pub fn compose_file(&self, workspace: &str, port: u16) -> CloudResult<String> {
         let values = [

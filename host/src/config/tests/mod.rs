@@ -47,11 +47,14 @@ fn defaults_match_the_reference() {
     assert_eq!(
         spec.railway,
         Railway {
-            service: "agent".into(),
-            session: "agent".into(),
-            project: None,
-            environment: None
+            service: "agent".into()
         }
+    );
+    // The railway section is read whatever the provider, with its declared defaults.
+    let railway = parse(&format!("provider: railway\n{REPO}")).unwrap().spec;
+    assert_eq!(
+        railway.provider_section(),
+        serde_json::json!({"service": "agent", "session": "agent"})
     );
     assert_eq!(spec.local, None);
     assert_eq!(spec.ssh, None);
@@ -82,14 +85,18 @@ fn provider_blocks_get_their_defaults() {
         spec.ssh,
         Some(Ssh {
             host: "h".into(),
-            user: None,
-            port: 22,
-            identity_file: None,
-            remote_dir: "/tmp/megaplan-cloud".into(),
-            container: "megaplan-cloud-agent".into(),
             workspace_dir: None,
-            cache_dir: None,
-            options: vec![],
+        })
+    );
+    // The provider gets its whole section, with the defaults its schema declares.
+    assert_eq!(
+        spec.provider_section(),
+        serde_json::json!({
+            "host": "h",
+            "port": 22,
+            "remote_dir": "/tmp/megaplan-cloud",
+            "container": "megaplan-cloud-agent",
+            "options": {}
         })
     );
     // A non-empty local block is built whatever the provider.
@@ -219,19 +226,15 @@ fn fly_is_used_when_a_fly_component_is_installed() {
 }
 
 #[test]
-fn ssh_options_are_read_as_text() {
+fn ssh_options_reach_the_provider_as_written() {
     let spec = parse(&format!(
         "provider: ssh\n{REPO}ssh: {{host: h, options: {{ConnectTimeout: 5, BatchMode: false, Ciphers: aes256-ctr}}}}\n"
     ))
     .unwrap()
     .spec;
     assert_eq!(
-        spec.ssh.unwrap().options,
-        vec![
-            ("ConnectTimeout".to_string(), "5".to_string()),
-            ("BatchMode".to_string(), "no".to_string()),
-            ("Ciphers".to_string(), "aes256-ctr".to_string()),
-        ]
+        spec.provider_section()["options"],
+        serde_json::json!({"ConnectTimeout": 5, "BatchMode": false, "Ciphers": "aes256-ctr"})
     );
     let err = error(&format!(
         "provider: ssh\n{REPO}ssh: {{host: h, options: {{ProxyJump: [a]}}}}\n"
