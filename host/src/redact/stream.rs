@@ -13,11 +13,6 @@ use super::{Continuation, REPLACEMENT, Redactor};
 /// How much of a newline-less line is buffered before it is flushed early.
 pub const WINDOW: usize = 64 * 1024;
 
-/// A block of complete lines at least this long is searched in two halves on two
-/// threads (`logs` reads 512 KiB at a time): the search is most of the redactor's time,
-/// and the redactor is the slowest stage of `logs`.
-pub const PARALLEL_FROM: usize = 128 * 1024;
-
 pub struct StreamRedactor<'a> {
     redactor: &'a Redactor,
     pending: Vec<u8>,
@@ -31,8 +26,6 @@ pub struct StreamRedactor<'a> {
     /// What was written last ended with a replacement: a match that continues it at
     /// the start of the next block is part of the same one (as the whole text has it).
     ended_in_replacement: bool,
-    /// Blocks at least this long are searched in two halves at once.
-    parallel_from: usize,
 }
 
 impl<'a> StreamRedactor<'a> {
@@ -51,15 +44,7 @@ impl<'a> StreamRedactor<'a> {
             in_match: None,
             before: None,
             ended_in_replacement: false,
-            parallel_from: PARALLEL_FROM,
         }
-    }
-
-    /// The same stream, searching blocks of at least `bytes` in two halves at once
-    /// (tests of that path use small blocks).
-    pub fn parallel_from(mut self, bytes: usize) -> Self {
-        self.parallel_from = bytes;
-        self
     }
 
     /// Feeds a chunk, appending whatever can already be written to `out`.
@@ -128,46 +113,8 @@ impl<'a> StreamRedactor<'a> {
         if block.is_empty() {
             return;
         }
-        let ranges = self.ranges_of(block);
+        let (ranges, _) = self.redactor.matches(block, self.before);
         self.write(block, &ranges, out);
-    }
-
-    /// The ranges to replace in `block`. A large block is cut after a newline near its
-    /// middle where the stream itself could end a block (no match, wrapped run or
-    /// multi-line secret spans it), and its halves are searched on two threads: the
-    /// same ranges as one search, since nothing a rule matches crosses such a cut and
-    /// the second half's left context is that newline.
-    fn ranges_of(&self, block: &[u8]) -> Vec<Range<usize>> {
-        let cut = match block.len() >= self.parallel_from {
-            true => self.middle_cut(block),
-            false => None,
-        };
-        let Some(cut) = cut else {
-            return self.redactor.matches(block, self.before).0;
-        };
-        let (first, second) = block.split_at(cut);
-        let redactor = self.redactor;
-        let (mut ranges, later) = std::thread::scope(|scope| {
-            let later = scope.spawn(move || redactor.matches(second, Some(b'\n')).0);
-            let ranges = redactor.matches(first, self.before).0;
-            (ranges, later.join())
-        });
-        // A search that panicked would panic here too: search again on this thread.
-        let later = later.unwrap_or_else(|_| redactor.matches(second, Some(b'\n')).0);
-        ranges.extend(later.into_iter().map(|r| r.start + cut..r.end + cut));
-        super::merge(ranges)
-    }
-
-    /// Where `block` may be cut in two, if anywhere: right after a newline, near the
-    /// middle, where the stream's own safe cut agrees.
-    fn middle_cut(&self, block: &[u8]) -> Option<usize> {
-        let middle = block.len() / 2;
-        let after_newline = memchr::memchr(b'\n', &block[middle..])? + middle + 1;
-        if after_newline >= block.len() {
-            return None;
-        }
-        let cut = self.redactor.safe_cut(&block[..after_newline]);
-        (cut > 0 && block[cut - 1] == b'\n').then_some(cut)
     }
 
     /// Flushes a long newline-less line, keeping back what might still be part of a
@@ -354,52 +301,6 @@ mod tests {
             r.redact("API_SECRET=\"open value\nnext"),
             "API_SECRET=\"***REDACTED***\nnext"
         );
-    }
-
-    /// Large blocks are searched in two halves at once: the output is the whole text
-    /// redacted at once, wherever the half falls (a secret, a wrapped base64 run or a
-    /// multi-line secret astride the middle included).
-    #[test]
-    fn two_halves_searched_at_once_give_the_whole_texts_redaction() {
-        let multi = "line-one-of-it\nline-two-of-it";
-        let wrapped_secret = "w".repeat(90);
-        let r = Redactor::new(
-            &["API_TOKEN".into()],
-            &[
-                "topsecretvalue".into(),
-                multi.into(),
-                wrapped_secret.clone(),
-            ],
-        );
-        let encoded = base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            format!("x{wrapped_secret}x"),
-        );
-        let wrapped: Vec<&str> = encoded
-            .as_bytes()
-            .chunks(64)
-            .map(|c| std::str::from_utf8(c).unwrap())
-            .collect();
-        let pieces = [
-            "plain line of text\n".to_string(),
-            "API_TOKEN=abc123 and topsecretvalue\n".to_string(),
-            format!("{multi}\n"),
-            format!("{}\n", wrapped.join("\n")),
-            "sk-abcdefghijklmnopqrstuvwx task-17 done\n".to_string(),
-        ];
-        for (offset, count) in (0..pieces.len()).flat_map(|o| (50..62).map(move |c| (o, c))) {
-            let mut text = String::new();
-            for i in 0..count {
-                text.push_str(&pieces[(i + offset) % pieces.len()]);
-            }
-            let whole = r.redact(&text).into_owned();
-            let mut stream = StreamRedactor::new(&r).parallel_from(64);
-            let mut out = Vec::new();
-            stream.feed(text.as_bytes(), &mut out);
-            stream.finish(&mut out);
-            assert_eq!(String::from_utf8(out).unwrap(), whole, "{offset} {count}");
-            assert!(!whole.contains("topsecretvalue") && !whole.contains("line-two-of-it"));
-        }
     }
 
     #[test]
