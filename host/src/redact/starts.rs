@@ -12,14 +12,19 @@
 //! and every such place is visited in order. A rule whose prefixes cannot be listed
 //! (none, or too many) is searched over the whole text as before.
 
-use std::ops::Range;
+use std::ops::{ControlFlow, Range};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
+use super::word_starts::WordStarts;
+
 #[derive(Debug)]
 pub(super) struct Starts {
+    /// Where every rule with prefixes begins at a word boundary, the scanner that skips
+    /// glued occurrences in its vector loop (when the CPU can run it).
+    word_starts: Option<WordStarts>,
     automaton: Option<Finder>,
     /// For each pattern of the automaton, the rule it is a prefix of.
     rule_of: Vec<usize>,
@@ -37,6 +42,16 @@ struct Rule {
 impl Starts {
     /// `patterns` in regex syntax, one per rule, in the order `matches` reports them.
     pub(super) fn new(patterns: &[&str]) -> Self {
+        Self::build(patterns, true)
+    }
+
+    /// The same starts found by the general searcher only (tests compare the two).
+    #[cfg(test)]
+    fn without_scanner(patterns: &[&str]) -> Self {
+        Self::build(patterns, false)
+    }
+
+    fn build(patterns: &[&str], scanner: bool) -> Self {
         let rules: Vec<Rule> = patterns.iter().map(|p| Rule::of(p)).collect();
         let mut literals = Vec::new();
         let mut rule_of = Vec::new();
@@ -46,8 +61,16 @@ impl Starts {
                 rule_of.push(index);
             }
         }
-        let automaton = (!literals.is_empty()).then(|| Finder::new(&literals));
+        let every_prefix_after_a_boundary = rules
+            .iter()
+            .all(|rule| rule.prefixes.is_none() || rule.after_boundary);
+        let word_starts = (scanner && every_prefix_after_a_boundary)
+            .then(|| WordStarts::new(&literals))
+            .flatten();
+        let automaton =
+            (word_starts.is_none() && !literals.is_empty()).then(|| Finder::new(&literals));
         Starts {
+            word_starts,
             automaton,
             rule_of,
             rules,
@@ -74,16 +97,10 @@ impl Starts {
                 };
                 resume[rule] = m.end.max(m.start + 1);
             }
+            done[rule] = true;
         }
-        let Some(automaton) = &self.automaton else {
-            return;
-        };
         let glued = |at: usize| at > 0 && is_ascii_word(hay[at - 1]);
-        // Every position where some prefix begins, in order: the search restarts one
-        // byte past each hit, so no prefix hides inside another.
-        let mut from = 0;
-        while let Some((at, pattern)) = automaton.find(hay, from) {
-            from = at + 1;
+        let mut visit = |at: usize, pattern: usize| {
             let first = self.rule_of[pattern];
             for (rule, spec) in self.rules.iter().enumerate() {
                 if done[rule] || at < resume[rule] || (spec.after_boundary && glued(at)) {
@@ -96,6 +113,26 @@ impl Starts {
                     Some(m) => resume[rule] = m.end.max(m.start + 1),
                     None => done[rule] = true,
                 }
+            }
+            match done.iter().all(|&d| d) {
+                true => ControlFlow::Break(()),
+                false => ControlFlow::Continue(()),
+            }
+        };
+        if let Some(scanner) = &self.word_starts {
+            scanner.each(hay, &mut visit);
+            return;
+        }
+        let Some(automaton) = &self.automaton else {
+            return;
+        };
+        // Every position where some prefix begins, in order: the search restarts one
+        // byte past each hit, so no prefix hides inside another.
+        let mut from = 0;
+        while let Some((at, pattern)) = automaton.find(hay, from) {
+            from = at + 1;
+            if visit(at, pattern).is_break() {
+                return;
             }
         }
     }
@@ -201,13 +238,22 @@ fn begins_at_word_boundary(hir: &Hir) -> bool {
 mod tests {
     use super::*;
 
+    /// The matches found through the vector scanner, checked to be those found
+    /// through the general searcher.
     fn starts(patterns: &[&str], hay: &str) -> Vec<(usize, Range<usize>)> {
+        let scanned = starts_by(&Starts::new(patterns), patterns, hay);
+        let searched = starts_by(&Starts::without_scanner(patterns), patterns, hay);
+        assert_eq!(scanned, searched, "{hay:?}");
+        scanned
+    }
+
+    fn starts_by(starts: &Starts, patterns: &[&str], hay: &str) -> Vec<(usize, Range<usize>)> {
         let regexes: Vec<regex::bytes::Regex> = patterns
             .iter()
             .map(|p| regex::bytes::Regex::new(p).unwrap())
             .collect();
         let mut out = Vec::new();
-        Starts::new(patterns).matches(hay.as_bytes(), &mut |rule, from| {
+        starts.matches(hay.as_bytes(), &mut |rule, from| {
             let m = regexes[rule]
                 .find_at(hay.as_bytes(), from)
                 .map(|m| m.range());
@@ -244,6 +290,50 @@ mod tests {
             "sk-",
         ] {
             assert_eq!(starts(&patterns, hay), find_iter(&patterns, hay), "{hay:?}");
+        }
+    }
+
+    #[test]
+    fn a_rule_whose_prefix_may_be_glued_keeps_the_general_searcher() {
+        let bounded = [r"\bsk-[a-z]+", r"\bAKIA[A-Z]{4}"];
+        assert!(Starts::new(&bounded).word_starts.is_some());
+        let glued_allowed = [r"\bsk-[a-z]+", r"AKIA[A-Z]{4}"];
+        assert!(Starts::new(&glued_allowed).word_starts.is_none());
+        let hay = "xAKIAABCD sk-abc task-abc";
+        assert_eq!(starts(&glued_allowed, hay), find_iter(&glued_allowed, hay));
+    }
+
+    fn log_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("sk-"),
+            Just("task-17"),
+            Just("ghp_"),
+            Just("AKIA"),
+            Just("IOSFODNN7EXAMPLE"),
+            Just("GITHUB_TOKEN"),
+            Just("="),
+            Just(": "),
+            Just(" "),
+            Just("\n"),
+            Just("_"),
+            Just("é"),
+            Just("abc123"),
+            Just("xoxb-"),
+            Just("-"),
+        ];
+        proptest::collection::vec(piece, 0..80).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn the_shapes_and_a_named_rule_match_as_their_regexes_do(hay in log_text()) {
+            let named = r"\b(?:GITHUB_TOKEN|AKIA_NAME)[^\S\n]*[:=][^\S\n]*(?:[^\s]+)";
+            let shapes = crate::redact::shapes::combined();
+            let patterns = [shapes.as_str(), named];
+            proptest::prop_assert_eq!(starts(&patterns, &hay), find_iter(&patterns, &hay));
         }
     }
 
