@@ -22,6 +22,7 @@ mod shapes;
 mod starts;
 mod stream;
 mod variants;
+mod vector;
 mod word_starts;
 mod wrapped;
 

@@ -34,7 +34,10 @@ pub(super) struct WordStarts {
 impl WordStarts {
     /// `None` where the CPU cannot run the vector loop, or for an empty literal.
     pub(super) fn new(literals: &[Vec<u8>]) -> Option<Self> {
-        if literals.is_empty() || literals.iter().any(|l| l.is_empty()) || !vector_loop_runs() {
+        if literals.is_empty()
+            || literals.iter().any(|l| l.is_empty())
+            || !super::vector::available()
+        {
             return None;
         }
         let buckets = spread_over_buckets(literals);
@@ -119,6 +122,7 @@ impl WordStarts {
         hay: &[u8],
         found: &mut dyn FnMut(usize, usize) -> ControlFlow<()>,
     ) -> ControlFlow<(), usize> {
+        use super::vector::word_bytes;
         use std::arch::x86_64::*;
         // SAFETY: a table is 16 bytes, what one 128-bit load reads.
         let table = |t: &[u8; 16]| {
@@ -160,34 +164,6 @@ impl WordStarts {
     }
 }
 
-/// 0xFF in each lane holding an ASCII letter, digit or `_`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn word_bytes(bytes: std::arch::x86_64::__m256i) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    // Signed comparisons: bytes of 0x80 and above are negative and fall outside both
-    // ranges. Setting bit 5 folds upper case onto lower case and leaves digits as they
-    // are.
-    let folded = _mm256_or_si256(bytes, _mm256_set1_epi8(0x20));
-    let between = |v, low: u8, high: u8| {
-        _mm256_and_si256(
-            _mm256_cmpgt_epi8(v, _mm256_set1_epi8(low as i8 - 1)),
-            _mm256_cmpgt_epi8(_mm256_set1_epi8(high as i8 + 1), v),
-        )
-    };
-    let letter = between(folded, b'a', b'z');
-    let digit = between(bytes, b'0', b'9');
-    let underscore = _mm256_cmpeq_epi8(bytes, _mm256_set1_epi8(b'_' as i8));
-    _mm256_or_si256(_mm256_or_si256(letter, digit), underscore)
-}
-
-fn vector_loop_runs() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    return std::arch::is_x86_feature_detected!("avx2");
-    #[cfg(not(target_arch = "x86_64"))]
-    return false;
-}
-
 /// Literals with the same first bytes share a bucket, so a candidate is verified
 /// against few literals; literals shorter than the fingerprint let any byte through
 /// past their end and get buckets of their own.
@@ -213,6 +189,6 @@ fn is_word(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "x86_64"))]
 #[path = "word_starts_tests.rs"]
 mod tests;

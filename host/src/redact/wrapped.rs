@@ -38,8 +38,12 @@ fn lines(hay: &[u8]) -> Vec<Range<usize>> {
 
 /// Whether any line of `hay` is a full line of a wrapped blob (a wrapping width, all
 /// base64): most text has none, and is done. Ordinary lines that happen to be 64 or 76
-/// bytes long fail at their first space.
+/// bytes long fail at their first space. Most blocks of text have no 32 base64 bytes in
+/// a row where a vector load falls, and are done without looking at their lines.
 fn may_hold_a_run(hay: &[u8]) -> bool {
+    if !super::vector::some_block_all_base64(hay) {
+        return false;
+    }
     let mut start = 0;
     for at in memchr::memchr_iter(b'\n', hay) {
         if full_width(&hay[start..at]).is_some() {
