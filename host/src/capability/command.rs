@@ -49,3 +49,24 @@ pub enum Channel {
     Out,
     Err,
 }
+
+/// Where a streamed command's output goes as it arrives.
+pub trait StreamSink {
+    /// A chunk, lent.
+    fn chunk(&mut self, channel: Channel, bytes: &[u8]);
+
+    /// The buffer a chunk was read into, handed over whole; returns an empty buffer to
+    /// read the next chunk into. A sink that passes chunks on to another thread takes
+    /// the buffer itself instead of copying it.
+    fn buffer(&mut self, channel: Channel, mut filled: Vec<u8>) -> Vec<u8> {
+        self.chunk(channel, &filled);
+        filled.clear();
+        filled
+    }
+}
+
+impl<F: FnMut(Channel, &[u8])> StreamSink for F {
+    fn chunk(&mut self, channel: Channel, bytes: &[u8]) {
+        self(channel, bytes)
+    }
+}

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 pub use backend::Backend;
 pub use cassette::{Player, Recorder};
-pub use command::{Channel, Output, ProcessError};
+pub use command::{Channel, Output, ProcessError, StreamSink};
 /// The command model and the rules every command is held to, shared with the SDK's
 /// native test double.
 pub use megaplan_cloud_policy as policy;

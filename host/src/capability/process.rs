@@ -7,7 +7,7 @@ use super::cassette::Key;
 use super::journal::JournalEntry;
 use super::{
     Backend, CallKind, Caller, Capability, Channel, CommandSpec, NONCE_PLACEHOLDER, Output,
-    OutputMode, ProcessError, policy, spawn, stdin,
+    OutputMode, ProcessError, StreamSink, policy, spawn, stdin,
 };
 
 /// A streamed command's stdout and stderr, kept (up to the cap) for a cassette.
@@ -18,7 +18,7 @@ enum Delivery<'a> {
     Capture,
     /// Captured, and shown to `sink` as it arrives too (a step of a long operation).
     Showing(&'a mut dyn FnMut(Channel, &[u8])),
-    Stream(&'a mut dyn FnMut(Channel, &[u8])),
+    Stream(&'a mut dyn StreamSink),
     Terminal,
 }
 
@@ -115,7 +115,18 @@ impl Capability {
         &self,
         caller: &Caller,
         cmd: &CommandSpec,
-        sink: &mut dyn FnMut(Channel, &[u8]),
+        mut sink: &mut dyn FnMut(Channel, &[u8]),
+    ) -> Result<i32, ProcessError> {
+        self.stream_into(caller, cmd, &mut sink)
+    }
+
+    /// `stream` to a sink that may take the buffers chunks are read into (`logs`, which
+    /// hands them to another thread).
+    pub fn stream_into(
+        &self,
+        caller: &Caller,
+        cmd: &CommandSpec,
+        sink: &mut dyn StreamSink,
     ) -> Result<i32, ProcessError> {
         self.call(caller, cmd, Delivery::Stream(sink))
             .map(|o| o.status)
@@ -195,8 +206,8 @@ impl Capability {
                 output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
                 output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
                 if let Delivery::Stream(sink) = delivery {
-                    sink(Channel::Out, &output.stdout);
-                    sink(Channel::Err, &output.stderr);
+                    sink.chunk(Channel::Out, &output.stdout);
+                    sink.chunk(Channel::Err, &output.stderr);
                 }
                 Ok(output)
             }
@@ -205,8 +216,8 @@ impl Capability {
                 output.stdout = self.nonce_in(std::mem::take(&mut output.stdout));
                 output.stderr = self.nonce_in(std::mem::take(&mut output.stderr));
                 if let Delivery::Stream(sink) = delivery {
-                    sink(Channel::Out, &output.stdout);
-                    sink(Channel::Err, &output.stderr);
+                    sink.chunk(Channel::Out, &output.stdout);
+                    sink.chunk(Channel::Err, &output.stderr);
                 }
                 Ok(output)
             }
@@ -282,7 +293,7 @@ impl Capability {
             };
             let room = cap.saturating_sub(kept.len());
             kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            sink(channel, chunk);
+            sink.chunk(channel, chunk);
         };
         let output = self.run_live(caller, cmd, &mut Delivery::Stream(&mut tee))?;
         Ok((output, Some((stdout, stderr))))

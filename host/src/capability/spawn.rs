@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use super::Channel;
+use super::{Channel, StreamSink};
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -248,7 +248,7 @@ pub(super) fn capture(
 pub(super) fn stream(
     launch: Launch<'_>,
     timeout: Option<Duration>,
-    sink: &mut dyn FnMut(Channel, &[u8]),
+    sink: &mut dyn StreamSink,
 ) -> std::io::Result<Outcome> {
     let deadline = timeout.map(|t| Instant::now() + t);
     let (out_reader, out_writer) = std::io::pipe()?;
@@ -303,16 +303,20 @@ pub(super) fn capture_showing(
     show: &mut dyn FnMut(Channel, &[u8]),
 ) -> std::io::Result<Outcome> {
     let (mut stdout, mut stderr, mut truncated) = (Vec::new(), Vec::new(), false);
-    let mut outcome = stream(launch, Some(timeout), &mut |channel, chunk| {
-        let kept = match channel {
-            Channel::Out => &mut stdout,
-            Channel::Err => &mut stderr,
-        };
-        let room = cap.saturating_sub(kept.len());
-        truncated |= chunk.len() > room;
-        kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        show(channel, chunk);
-    })?;
+    let mut outcome = stream(
+        launch,
+        Some(timeout),
+        &mut |channel: Channel, chunk: &[u8]| {
+            let kept = match channel {
+                Channel::Out => &mut stdout,
+                Channel::Err => &mut stderr,
+            };
+            let room = cap.saturating_sub(kept.len());
+            truncated |= chunk.len() > room;
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            show(channel, chunk);
+        },
+    )?;
     outcome.output.stdout = stdout;
     outcome.output.stderr = stderr;
     outcome.output.truncated = truncated;
@@ -323,11 +327,12 @@ pub(super) fn capture_showing(
 fn relay_both(
     out: std::io::PipeReader,
     err: std::io::PipeReader,
-    sink: &mut dyn FnMut(Channel, &[u8]),
+    sink: &mut dyn StreamSink,
 ) -> std::io::Result<()> {
     use rustix::event::{PollFd, PollFlags, poll};
     let mut pipes = [(Channel::Out, Some(out)), (Channel::Err, Some(err))];
-    let mut buf = vec![0u8; STREAM_PIPE];
+    // Each chunk is read straight into a buffer the sink may keep (no copy on the way).
+    let mut buf = Vec::with_capacity(STREAM_PIPE);
     loop {
         let ready: Vec<bool> = {
             let mut fds: Vec<PollFd<'_>> = pipes
@@ -353,12 +358,14 @@ fn relay_both(
             if !is_ready {
                 continue;
             }
-            let reader = pipe.as_mut().expect("open");
-            match reader.read(&mut buf) {
+            let reader = pipe.as_ref().expect("open");
+            buf.clear();
+            buf.reserve(STREAM_PIPE);
+            match rustix::io::read(reader, rustix::buffer::spare_capacity(&mut buf)) {
                 Ok(0) => *pipe = None,
-                Ok(n) => sink(*channel, &buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+                Ok(_) => buf = sink.buffer(*channel, std::mem::take(&mut buf)),
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
             }
         }
     }

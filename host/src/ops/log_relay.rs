@@ -4,9 +4,9 @@
 //! order across both channels; buffers travel back to where they came from, so memory
 //! stays at a few of them whatever the log's size.
 
-use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use crate::capability::{Caller, Capability, Channel, CommandSpec, ProcessError};
+use crate::capability::{Caller, Capability, Channel, CommandSpec, ProcessError, StreamSink};
 use crate::console::Console;
 use crate::redact::{Redactor, StreamRedactor};
 
@@ -32,17 +32,49 @@ pub(super) fn relay(
     std::thread::scope(|scope| {
         scope.spawn(move || redact(redactor, to_redact, read_back, redacted, reusable_writes));
         scope.spawn(move || write(&console, to_write, written_back));
-        let status = capability.stream(caller, cmd, &mut |channel, bytes| {
-            let mut chunk = reusable_reads.try_recv().unwrap_or_default();
-            chunk.clear();
-            chunk.extend_from_slice(bytes);
-            // A later stage stops early only by panicking, which the scope reports
-            // when it ends.
-            let _ = read.send((channel, chunk));
-        });
-        drop(read);
+        let mut first_stage = Reads {
+            next: read,
+            reusable: reusable_reads,
+        };
+        let status = capability.stream_into(caller, cmd, &mut first_stage);
+        drop(first_stage);
         status
     })
+}
+
+/// The first stage: chunks as read, in the buffers they were read into.
+struct Reads {
+    next: SyncSender<Chunk>,
+    reusable: Receiver<Vec<u8>>,
+}
+
+impl StreamSink for Reads {
+    /// A chunk from a replayed or rehearsed call, which has no buffer of its own.
+    fn chunk(&mut self, channel: Channel, bytes: &[u8]) {
+        let mut chunk = self.reusable();
+        chunk.extend_from_slice(bytes);
+        self.pass_on(channel, chunk);
+    }
+
+    fn buffer(&mut self, channel: Channel, filled: Vec<u8>) -> Vec<u8> {
+        self.pass_on(channel, filled);
+        self.reusable()
+    }
+}
+
+impl Reads {
+    fn pass_on(&self, channel: Channel, chunk: Vec<u8>) {
+        // A later stage stops early only by panicking, which the scope reports when it
+        // ends.
+        let _ = self.next.send((channel, chunk));
+    }
+
+    /// An empty buffer, one the redactor gave back if there is one.
+    fn reusable(&self) -> Vec<u8> {
+        let mut buffer = self.reusable.try_recv().unwrap_or_default();
+        buffer.clear();
+        buffer
+    }
 }
 
 /// The middle stage: each stream's redactor, fed in order.
@@ -50,7 +82,7 @@ fn redact(
     redactor: &Redactor,
     chunks: Receiver<Chunk>,
     give_back: Sender<Vec<u8>>,
-    out: std::sync::mpsc::SyncSender<Chunk>,
+    out: SyncSender<Chunk>,
     reusable: Receiver<Vec<u8>>,
 ) {
     let mut stdout = StreamRedactor::new(redactor);

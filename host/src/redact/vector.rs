@@ -12,29 +12,36 @@ pub(super) fn available() -> bool {
     return false;
 }
 
-/// Whether some 32-byte block of `hay` starting at a multiple of 32 holds only base64
-/// bytes (ASCII letters, digits, `+`, `/`, `=`). Every run of 64 such bytes contains
-/// one, so `false` rules out a line of a wrapped base64 blob. `true` where the CPU
-/// cannot tell.
-pub(super) fn some_block_all_base64(hay: &[u8]) -> bool {
+/// Where the 32-byte blocks of `hay` that start at a multiple of 32 and hold only base64
+/// bytes (ASCII letters, digits, `+`, `/`, `=`) start. Every run of 64 such bytes
+/// contains one.
+pub(super) fn base64_blocks(hay: &[u8]) -> Vec<usize> {
     #[cfg(target_arch = "x86_64")]
     if available() {
         // SAFETY: AVX2 was just detected.
-        return unsafe { some_block_all_base64_avx2(hay) };
+        return unsafe { base64_blocks_avx2(hay) };
     }
-    let _ = hay;
-    true
+    let base64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
+    hay.chunks_exact(32)
+        .enumerate()
+        .filter(|(_, block)| block.iter().all(base64))
+        .map(|(n, _)| n * 32)
+        .collect()
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn some_block_all_base64_avx2(hay: &[u8]) -> bool {
+fn base64_blocks_avx2(hay: &[u8]) -> Vec<usize> {
     use std::arch::x86_64::*;
-    hay.chunks_exact(32).any(|block| {
+    let mut out = Vec::new();
+    for (n, block) in hay.chunks_exact(32).enumerate() {
         // SAFETY: a chunk is 32 bytes, what one 256-bit load reads.
         let bytes = unsafe { _mm256_loadu_si256(block.as_ptr().cast()) };
-        _mm256_movemask_epi8(base64_bytes(bytes)) == -1
-    })
+        if _mm256_movemask_epi8(base64_bytes(bytes)) == -1 {
+            out.push(n * 32);
+        }
+    }
+    out
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -74,9 +81,13 @@ fn alphanumeric(bytes: __m256i) -> __m256i {
     _mm256_or_si256(between(folded, b'a', b'z'), between(bytes, b'0', b'9'))
 }
 
-#[cfg(all(test, target_arch = "x86_64"))]
+#[cfg(test)]
 mod tests {
-    use super::some_block_all_base64;
+    use super::base64_blocks;
+
+    fn some_block_all_base64(hay: &[u8]) -> bool {
+        !base64_blocks(hay).is_empty()
+    }
 
     /// Every byte value in every lane: the classes agree with a byte-by-byte check.
     #[test]
@@ -106,5 +117,11 @@ mod tests {
         let short = format!(" {}", &run[..31]);
         assert!(!some_block_all_base64(short.as_bytes()));
         assert!(!some_block_all_base64(b""));
+    }
+
+    #[test]
+    fn each_all_base64_block_is_named_by_its_start() {
+        let text = format!("{}{}{}", "A".repeat(32), " ".repeat(32), "b/+=".repeat(16));
+        assert_eq!(base64_blocks(text.as_bytes()), vec![0, 64, 96]);
     }
 }

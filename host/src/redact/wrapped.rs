@@ -36,20 +36,24 @@ fn lines(hay: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether any line of `hay` is a full line of a wrapped blob (a wrapping width, all
-/// base64): most text has none, and is done. Ordinary lines that happen to be 64 or 76
-/// bytes long fail at their first space. Most blocks of text have no 32 base64 bytes in
-/// a row where a vector load falls, and are done without looking at their lines.
+/// Whether any line of `hay` ending in a newline is a full line of a wrapped blob (a
+/// wrapping width, all base64): most text has none, and is done. Such a line holds a
+/// 32-byte block of base64 where a vector load falls, and most blocks of text have none;
+/// only the lines holding one are looked at.
 fn may_hold_a_run(hay: &[u8]) -> bool {
-    if !super::vector::some_block_all_base64(hay) {
-        return false;
-    }
-    let mut start = 0;
-    for at in memchr::memchr_iter(b'\n', hay) {
-        if full_width(&hay[start..at]).is_some() {
+    let mut checked_to = 0;
+    for block in super::vector::base64_blocks(hay) {
+        if block < checked_to {
+            continue;
+        }
+        let Some(end) = memchr::memchr(b'\n', &hay[block..]).map(|at| block + at) else {
+            return false;
+        };
+        let start = memchr::memrchr(b'\n', &hay[..block]).map_or(0, |at| at + 1);
+        if full_width(&hay[start..end]).is_some() {
             return true;
         }
-        start = at + 1;
+        checked_to = end;
     }
     false
 }
@@ -136,6 +140,27 @@ mod tests {
                     }
                 }
                 assert!(redacted.starts_with("begin\n") && redacted.ends_with("end\n"));
+            }
+        }
+    }
+
+    /// A full line is found wherever it falls relative to the vector blocks; anything
+    /// else is not one.
+    #[test]
+    fn a_full_line_is_found_at_every_offset_and_nothing_else_is() {
+        let full = "QUJD".repeat(16);
+        for offset in 0..80 {
+            let text = format!("{}\n{full}\nafter", "x ".repeat(offset));
+            assert!(super::may_hold_a_run(text.as_bytes()), "{offset}");
+            let wide = format!("{}\n{full}{}\n", "x ".repeat(offset), "QUJD".repeat(3));
+            assert!(super::may_hold_a_run(wide.as_bytes()), "76 wide, {offset}");
+            for not_full in [
+                format!("{}\n{full}A\n", "x ".repeat(offset)),
+                format!("{}\n{}\n", "x ".repeat(offset), &full[1..]),
+                format!("{}\n{} {}\n", "x ".repeat(offset), &full[..40], &full[..23]),
+                format!("{}\n{full}", "x ".repeat(offset)),
+            ] {
+                assert!(!super::may_hold_a_run(not_full.as_bytes()), "{not_full:?}");
             }
         }
     }
