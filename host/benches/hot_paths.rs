@@ -32,10 +32,10 @@ use std::time::{Duration, Instant};
 use world::World;
 
 const LOG_RUNS: usize = 9;
-/// The smoke limit for `logs`: a regression that halves it fails, noise does not. Both
-/// modes measure 0.45 to 0.75 of the pipe here, moving with the pipe's own figure
-/// (30 to 50 ms for 50 MB) on a shared machine; a limit at 0.4 would fail on noise.
-const LOGS_SMOKE: f64 = 0.3;
+/// The smoke limit for `logs`: a regression that costs it a third fails, noise does
+/// not. Both modes measure 0.64 to 0.75 of the pipe on a quiet machine, and move with
+/// the pipe's own figure (30 to 50 ms for 50 MB) on a shared one.
+const LOGS_SMOKE: f64 = 0.4;
 const EXEC_RUNS: usize = 50;
 
 /// Fails when `ratio` is past the smoke limit, or past the goal when strict; says

@@ -11,7 +11,7 @@ use crate::console::Console;
 use crate::redact::{Redactor, StreamRedactor};
 
 /// Chunks waiting for the next stage, at most, per stage.
-const IN_FLIGHT: usize = 2;
+const IN_FLIGHT: usize = 1;
 
 type Chunk = (Channel, Vec<u8>);
 
