@@ -1,5 +1,5 @@
 //! Builds the built-in providers as WebAssembly components and embeds them, so a plain
-//! `cargo build` or `cargo install` yields a binary that carries railway, local and ssh.
+//! `cargo build` or `cargo install` yields a binary that carries railway, local, ssh and swarm.
 
 // Build scripts read cargo's variables directly; the environment rule is for the runtime.
 #![allow(clippy::disallowed_methods)]
@@ -11,6 +11,7 @@ const BUILTIN: &[(&str, &str)] = &[
     ("railway", "megaplan-cloud-provider-railway"),
     ("local", "megaplan-cloud-provider-local"),
     ("ssh", "megaplan-cloud-provider-ssh"),
+    ("swarm", "megaplan-cloud-provider-swarm"),
 ];
 
 fn main() {

@@ -9,6 +9,25 @@ exec > >(tee -a "$LOG") 2>&1
 
 echo "=== $(date -Iseconds) entrypoint starting ==="
 
+# Secrets delivered as files (Docker Swarm secrets: /run/secrets/NAME) become
+# environment variables, for this script and, through the profile, for every login
+# shell `exec` opens; a variable the container already has wins. Only the loader is
+# written to the profile, never a value.
+if [[ -d /run/secrets ]]; then
+  cat > /etc/profile.d/megaplan-secrets.sh <<'SECRETS_LOADER'
+for megaplan_secret in /run/secrets/*; do
+  [ -f "$megaplan_secret" ] || continue
+  megaplan_name=${megaplan_secret##*/}
+  case $megaplan_name in *[!A-Za-z0-9_]* | [0-9]* | '') continue ;; esac
+  if [ -z "$(eval "printf %s \"\${$megaplan_name+set}\"")" ]; then
+    export "$megaplan_name=$(cat "$megaplan_secret")"
+  fi
+done
+unset megaplan_secret megaplan_name
+SECRETS_LOADER
+  . /etc/profile.d/megaplan-secrets.sh
+fi
+
 mkdir -p /workspace /root/.ssh /root/.config/megaplan /root/.codex
 chmod 700 /root/.ssh
 

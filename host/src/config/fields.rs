@@ -128,7 +128,7 @@ const CORE_FIELDS: &[Field] = &[
         "provider",
         Kind::String,
         Some(Text("railway")),
-        "The transport: railway, local, ssh, or an installed third-party provider. `fly` is reserved.",
+        "The transport: railway, local, ssh, swarm (megaplan-cloud addition), or an installed third-party provider. `fly` is reserved.",
     ),
     field(
         "mode",

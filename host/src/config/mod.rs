@@ -22,6 +22,7 @@ pub use locate::Locations;
 pub use providers::local::Local;
 pub use providers::railway::Railway;
 pub use providers::ssh::Ssh;
+pub use providers::swarm::Swarm;
 pub use providers::{DeployExtras, ExtraFile};
 pub use reader::python_repr;
 
@@ -153,6 +154,7 @@ pub struct CloudSpec {
     pub railway: Railway,
     pub local: Option<Local>,
     pub ssh: Option<Ssh>,
+    pub swarm: Option<Swarm>,
     pub auto: Option<Auto>,
     pub chain: Option<Chain>,
     pub isolation: Isolation,

@@ -44,6 +44,7 @@ pub(super) fn read(
     )?;
     let local = section("local").map(|s| typed(s, "local")).transpose()?;
     let ssh = section("ssh").map(|s| typed(s, "ssh")).transpose()?;
+    let swarm = section("swarm").map(|s| typed(s, "swarm")).transpose()?;
     let auto = read_auto(r, root, mode)?;
     let chain = read_chain(r, root, mode)?;
     let workspace_explicit = get(root, "repo")
@@ -62,6 +63,7 @@ pub(super) fn read(
         railway,
         local,
         ssh,
+        swarm,
         auto,
         chain,
         isolation: read_isolation(r, root)?,
@@ -100,9 +102,9 @@ fn read_provider(
         return Err(r.error(
             "provider",
             format!(
-                "provider must be one of railway, local, ssh, fly; got {}{}",
+                "provider must be one of railway, local, ssh, swarm, fly; got {}{}",
                 python_repr(&provider),
-                super::reader::hint(&provider, &["railway", "local", "ssh", "fly"])
+                super::reader::hint(&provider, &["railway", "local", "ssh", "swarm", "fly"])
             ),
         ));
     }

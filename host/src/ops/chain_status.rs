@@ -26,6 +26,11 @@ pub fn provider_identity(spec: &CloudSpec) -> String {
             .as_ref()
             .map(|ssh| ssh.host.clone())
             .unwrap_or_default(),
+        "swarm" => spec
+            .swarm
+            .as_ref()
+            .map(|swarm| swarm.service.clone())
+            .unwrap_or_default(),
         other => other.to_string(),
     }
 }

@@ -204,6 +204,17 @@ impl Session {
         self.past_the_dry_run(down, ())
     }
 
+    /// The provider's persistent volume goes (`destroy --purge-workspace` on a provider
+    /// whose workspace is a volume it manages).
+    pub fn remove_volume(&mut self) -> CloudResult<()> {
+        let removed = self.provider.volume(&self.ctx, VolumeAction::Remove);
+        let said = self.past_the_dry_run(removed, String::new())?;
+        if !said.is_empty() {
+            self.note(&said);
+        }
+        Ok(())
+    }
+
     pub fn destroy(&mut self) -> CloudResult<()> {
         let destroyed = self.provider.destroy(&self.ctx);
         self.past_the_dry_run(destroyed, ())

@@ -15,6 +15,8 @@ pub enum Persistence {
     LocalDir { relative: String },
     /// A directory on the Docker host (ssh: `ssh.workspace_dir`), mounted at `mount`.
     HostDir { dir: String, mount: String },
+    /// A named volume the provider removes when asked (swarm: `swarm.volume`).
+    NamedVolume(String),
     /// The provider's volume (`resources.volume`), deleted by `destroy` as the
     /// reference does.
     Volume(String),
@@ -35,6 +37,10 @@ impl Persistence {
                     dir,
                     mount: posix_parent(spec.repo.workspace.trim_end_matches('/')),
                 }),
+            "swarm" => spec
+                .swarm
+                .as_ref()
+                .map(|swarm| Persistence::NamedVolume(swarm.volume.clone())),
             _ => spec.resources.volume.clone().map(Persistence::Volume),
         }
     }
@@ -67,6 +73,10 @@ pub fn destroy(
         purge_host_dir(&mut session, dir, mount)?;
     }
     session.destroy()?;
+    if purge && let Some(Persistence::NamedVolume(_)) = &persistence {
+        // After the runner, which holds it.
+        session.remove_volume()?;
+    }
     if dry_run {
         return Ok(true);
     }
@@ -98,6 +108,7 @@ impl Persistence {
             Persistence::HostDir { dir, .. } => {
                 Some(format!("the workspace {dir} on the Docker host"))
             }
+            Persistence::NamedVolume(volume) => Some(format!("the workspace volume {volume}")),
             Persistence::Volume(_) => None,
         }
     }

@@ -84,7 +84,7 @@ fn list_shows_the_builtins_loaded_as_components() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["railway", "local", "ssh"]);
+    assert_eq!(names, ["railway", "local", "ssh", "swarm"]);
     assert_eq!(list["providers"][0]["grant"]["status"], "built_in");
     assert_eq!(
         list["providers"][0]["contract_version"],

@@ -6,11 +6,13 @@
 //! still knows of a section is only what it does with it itself: the local provider's
 //! compose project and workdir (its persistent directory, compose file and bind mount),
 //! the ssh provider's host and workspace directory (its persistent directory, what
-//! `destroy` keeps), the railway provider's service (what names the runner in a marker).
+//! `destroy` keeps), the railway provider's service (what names the runner in a marker),
+//! the swarm provider's service and volume (the runner's name, what `destroy` keeps).
 
 pub mod local;
 pub mod railway;
 pub mod ssh;
+pub mod swarm;
 
 use std::sync::OnceLock;
 
@@ -23,13 +25,17 @@ use super::section_schema::SectionSchema;
 use crate::error::{CloudError, CloudResult};
 
 /// The built-in providers, in the reference's order.
-pub const NAMES: &[&str] = &["railway", "local", "ssh"];
+pub const NAMES: &[&str] = &["railway", "local", "ssh", "swarm"];
 
 /// Their sections' meaning (each name is also a block of cloud.yaml).
 pub const BLOCKS: &[(&str, &str)] = &[
     ("railway", "Settings of the railway provider."),
     ("local", "Settings of the local provider."),
     ("ssh", "Settings of the ssh provider."),
+    (
+        "swarm",
+        "Settings of the swarm provider. (megaplan-cloud addition)",
+    ),
 ];
 
 /// What each built-in declares: the file its component returns from `config-schema`.
@@ -45,6 +51,10 @@ pub const DECLARED: &[(&str, &str)] = &[
     (
         "ssh",
         include_str!("../../../../providers/ssh/config.schema.json"),
+    ),
+    (
+        "swarm",
+        include_str!("../../../../providers/swarm/config.schema.json"),
     ),
 ];
 
@@ -94,8 +104,8 @@ pub fn field_paths() -> impl Iterator<Item = &'static str> {
 }
 
 /// A built-in's section, checked against its schema with its defaults filled in; `None`
-/// when it is not read: local's and ssh's only when their provider is in use or their
-/// mapping has keys, railway's always (as the reference does).
+/// when it is not read: local's, ssh's and swarm's only when their provider is in use or
+/// their mapping has keys, railway's always (as the reference does).
 pub(in crate::config) fn read_section(
     r: &Reader<'_>,
     root: Option<&Mapping>,

@@ -78,7 +78,7 @@ fn enum_values_get_a_did_you_mean_and_required_keys_a_location() {
     let err = error("provider: lcoal\nrepo: {url: u}\n");
     assert_eq!(
         err.message,
-        "cloud.yaml:1:11: provider must be one of railway, local, ssh, fly; got 'lcoal' (did you mean `local`?)"
+        "cloud.yaml:1:11: provider must be one of railway, local, ssh, swarm, fly; got 'lcoal' (did you mean `local`?)"
     );
     let err = error("repo: {url: u}\nmode: chian\n");
     assert!(

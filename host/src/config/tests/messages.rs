@@ -16,7 +16,7 @@ fn every_reference_message() {
         (
             "provider: bogus\n",
             "invalid_spec",
-            "provider must be one of railway, local, ssh, fly; got 'bogus'",
+            "provider must be one of railway, local, ssh, swarm, fly; got 'bogus'",
         ),
         (
             "provider: ''\n",

@@ -1,0 +1,120 @@
+//! `observe`: the service's tasks as Swarm lists them (newest first), then, while one
+//! runs, its container (`docker inspect`) and the free space of the workspace's
+//! filesystem inside it.
+//!
+//! Swarm restarts a runner by starting a new task with a new container, so a
+//! container's own restart count stays 0: the restarts reported are the earlier tasks
+//! Swarm still lists (its task history, five by default).
+
+use megaplan_cloud_sdk::docker::{self as inspect, INSPECT_FORMAT};
+use megaplan_cloud_sdk::prelude::*;
+
+use crate::config::Config;
+use crate::task::{self, docker};
+
+/// One line of `docker service ps`.
+#[derive(Debug, PartialEq)]
+pub struct TaskLine {
+    pub desired: String,
+    /// `Running 5 minutes ago`, `Shutdown 2 seconds ago`, …: the word is the state.
+    pub current: String,
+    pub node: String,
+    pub error: String,
+}
+
+const TASK_FORMAT: &str = "{{.DesiredState}}\t{{.CurrentState}}\t{{.Node}}\t{{.Error}}";
+
+pub fn parse_tasks(text: &str) -> Vec<TaskLine> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let mut fields = line.split('\t').map(str::trim);
+            let mut next = || fields.next().unwrap_or_default().to_string();
+            TaskLine {
+                desired: next(),
+                current: next(),
+                node: next(),
+                error: next(),
+            }
+        })
+        .collect()
+}
+
+impl TaskLine {
+    fn state_word(&self) -> &str {
+        self.current.split_whitespace().next().unwrap_or_default()
+    }
+}
+
+/// The runner's state from its task list alone (newest first).
+pub fn from_tasks(service: &str, tasks: &[TaskLine]) -> Observation {
+    let Some(newest) = tasks.first() else {
+        return inspect::missing(&format!("service {service} has no task"));
+    };
+    let earlier = u32::try_from(tasks.len() - 1).unwrap_or(u32::MAX);
+    let on = if newest.node.is_empty() {
+        String::new()
+    } else {
+        format!(" on node {}", newest.node)
+    };
+    let state = match (newest.desired.as_str(), newest.state_word()) {
+        (_, "Running") => ContainerState::Running,
+        ("Running", _) if earlier > 0 => ContainerState::Restarting,
+        ("Running", word) => ContainerState::Other(word.to_lowercase()),
+        // Scaled to 0 (`down`): its last task was shut down.
+        (_, "Shutdown" | "Complete") => ContainerState::Exited(0),
+        (_, word) => ContainerState::Other(word.to_lowercase()),
+    };
+    let error = if newest.error.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", newest.error)
+    };
+    Observation {
+        state,
+        image_id: None,
+        started_at: None,
+        restart_count: Some(earlier),
+        disk: None,
+        detail: format!(
+            "task {}{on}{error} ({earlier} earlier tasks listed)",
+            newest.current
+        ),
+    }
+}
+
+pub fn observe(ctx: &Context, config: &Config) -> Result<Observation, ProviderError> {
+    let listed = docker(None)
+        .args(["service", "ps", "--no-trunc", "--format", TASK_FORMAT])
+        .arg(&config.service)
+        .run()?;
+    if listed.status != 0 {
+        let why = listed.stderr_text();
+        if why.contains("no such service") || why.contains("not found") {
+            return Ok(inspect::missing(&format!(
+                "no service {} on the swarm",
+                config.service
+            )));
+        }
+        return Err(listed.failure("docker service ps"));
+    }
+    let mut seen = from_tasks(&config.service, &parse_tasks(&listed.stdout_text()));
+    if seen.state == ContainerState::Running
+        && let Ok(runner) = task::locate(config)
+    {
+        let inspected = docker(runner.endpoint.as_deref())
+            .args(["inspect", "--type", "container", "--format", INSPECT_FORMAT])
+            .arg(&runner.container)
+            .run_ok()?;
+        if let Some(container) = inspect::parse_inspect(&inspected.stdout_text()) {
+            seen.started_at = container.started_at;
+            seen.image_id = container.image_id;
+        }
+        let root = posix_parent(ctx.workspace.trim_end_matches('/'));
+        let df = runner
+            .exec(&[], ["sh", "-c", &inspect::disk_line(&root)])
+            .run()?;
+        seen.disk = inspect::parse_disk(&df.stdout_text());
+    }
+    Ok(seen)
+}
