@@ -34,12 +34,16 @@ impl Project {
 
     /// The round trips to the runner of `args`: calls of the transport's programs
     /// (`docker` and `docker-compose` for local, `ssh` for ssh), leaving out the local
-    /// `compose version` probe.
+    /// `compose version` probe. For `swarm` the runner's round trips are its `docker
+    /// exec`s: the lookup of the task's container before each (`docker ps`) asks this
+    /// machine's engine, as `docker compose exec` does inside its one process.
     pub fn calls_of(&self, transport: &str, args: &[&str]) -> (std::process::Output, usize) {
         let programs: &[&str] = match transport {
             "docker" => &["docker", "docker-compose"],
+            "swarm" => &["docker"],
             other => &[other],
         };
+        let swarm = transport == "swarm";
         let before = self.journal().len();
         let out = self.run(args);
         let calls = self.journal()[before..]
@@ -51,7 +55,9 @@ impl Project {
                     .as_array()
                     .map(|a| a.iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
-                argv != ["compose", "version"] && argv != ["version"]
+                argv != ["compose", "version"]
+                    && argv != ["version"]
+                    && (!swarm || argv.first() == Some(&"exec"))
             })
             .count();
         (out, calls)

@@ -152,15 +152,24 @@ impl ProviderImpl for Swarm {
         observe::observe(&ctx, &config)
     }
 
-    /// Scales the service to no replica: the task stops, the volume stays; `deploy`
+    /// Scales the service to no replica, then waits until its task's container has
+    /// stopped (Swarm stops it in the background, after up to its grace period), as
+    /// `docker stop` does for the other providers; the volume stays, and `deploy`
     /// scales it back to one.
     fn down(ctx: Context) -> Result<(), ProviderError> {
         let config = Config::read(&ctx)?;
+        let running = task::locate(&config).ok();
         docker(None)
             .args(["service", "scale", "--detach"])
             .arg(format!("{}=0", config.service))
-            .run_ok()
-            .map(drop)
+            .run_ok()?;
+        if let Some(runner) = running {
+            // `docker wait` fails only for a container already removed: stopped too.
+            docker(runner.endpoint.as_deref())
+                .args(["wait", &runner.container])
+                .run()?;
+        }
+        Ok(())
     }
 
     /// Removes the service and its secrets; the workspace volume stays (the host asks

@@ -46,29 +46,29 @@ impl TaskLine {
     }
 }
 
-/// The runner's state from its task list alone (newest first).
+/// The runner's state from its task list (newest first within the slot). The current
+/// task is the one Swarm wants running (or ready, during an update); when none is
+/// wanted (scaled to 0) the newest one tells how it stopped.
 pub fn from_tasks(service: &str, tasks: &[TaskLine]) -> Observation {
-    let Some(newest) = tasks.first() else {
+    let wanted = |t: &&TaskLine| matches!(t.desired.as_str(), "Running" | "Ready");
+    let Some(current) = tasks.iter().find(wanted).or(tasks.first()) else {
         return inspect::missing(&format!("service {service} has no task"));
     };
     let earlier = u32::try_from(tasks.len() - 1).unwrap_or(u32::MAX);
-    let on = if newest.node.is_empty() {
-        String::new()
-    } else {
-        format!(" on node {}", newest.node)
+    let state = match (current.state_word(), wanted(&current)) {
+        ("Running", _) => ContainerState::Running,
+        (_, true) if earlier > 0 => ContainerState::Restarting,
+        ("Failed", false) => ContainerState::Exited(exit_code(&current.error).unwrap_or(1)),
+        ("Shutdown" | "Complete", false) => ContainerState::Exited(0),
+        (word, _) => ContainerState::Other(word.to_lowercase()),
     };
-    let state = match (newest.desired.as_str(), newest.state_word()) {
-        (_, "Running") => ContainerState::Running,
-        ("Running", _) if earlier > 0 => ContainerState::Restarting,
-        ("Running", word) => ContainerState::Other(word.to_lowercase()),
-        // Scaled to 0 (`down`): its last task was shut down.
-        (_, "Shutdown" | "Complete") => ContainerState::Exited(0),
-        (_, word) => ContainerState::Other(word.to_lowercase()),
+    let on = match current.node.as_str() {
+        "" => String::new(),
+        node => format!(" on node {node}"),
     };
-    let error = if newest.error.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", newest.error)
+    let error = match current.error.trim_matches('"') {
+        "" => String::new(),
+        error => format!(": {error}"),
     };
     Observation {
         state,
@@ -78,9 +78,16 @@ pub fn from_tasks(service: &str, tasks: &[TaskLine]) -> Observation {
         disk: None,
         detail: format!(
             "task {}{on}{error} ({earlier} earlier tasks listed)",
-            newest.current
+            current.current
         ),
     }
+}
+
+/// The code in Swarm's `task: non-zero exit (137)`.
+fn exit_code(error: &str) -> Option<i32> {
+    let open = error.rfind('(')?;
+    let close = error[open..].find(')')? + open;
+    error[open + 1..close].parse().ok()
 }
 
 pub fn observe(ctx: &Context, config: &Config) -> Result<Observation, ProviderError> {
@@ -98,23 +105,32 @@ pub fn observe(ctx: &Context, config: &Config) -> Result<Observation, ProviderEr
         }
         return Err(listed.failure("docker service ps"));
     }
-    let mut seen = from_tasks(&config.service, &parse_tasks(&listed.stdout_text()));
-    if seen.state == ContainerState::Running
-        && let Ok(runner) = task::locate(config)
-    {
-        let inspected = docker(runner.endpoint.as_deref())
-            .args(["inspect", "--type", "container", "--format", INSPECT_FORMAT])
-            .arg(&runner.container)
-            .run_ok()?;
-        if let Some(container) = inspect::parse_inspect(&inspected.stdout_text()) {
-            seen.started_at = container.started_at;
-            seen.image_id = container.image_id;
-        }
-        let root = posix_parent(ctx.workspace.trim_end_matches('/'));
-        let df = runner
-            .exec(&[], ["sh", "-c", &inspect::disk_line(&root)])
-            .run()?;
-        seen.disk = inspect::parse_disk(&df.stdout_text());
+    let tasks = parse_tasks(&listed.stdout_text());
+    let mut seen = from_tasks(&config.service, &tasks);
+    if seen.state != ContainerState::Running {
+        return Ok(seen);
     }
+    let Ok(runner) = task::locate(config) else {
+        // Swarm updates a task's state after its container has stopped: when no task
+        // is wanted any more and no container runs, it has stopped.
+        if !tasks.iter().any(|t| t.desired == "Running") {
+            seen.state = ContainerState::Exited(0);
+            seen.detail = format!("{}; its container has stopped", seen.detail);
+        }
+        return Ok(seen);
+    };
+    let inspected = docker(runner.endpoint.as_deref())
+        .args(["inspect", "--type", "container", "--format", INSPECT_FORMAT])
+        .arg(&runner.container)
+        .run_ok()?;
+    if let Some(container) = inspect::parse_inspect(&inspected.stdout_text()) {
+        seen.started_at = container.started_at;
+        seen.image_id = container.image_id;
+    }
+    let root = posix_parent(ctx.workspace.trim_end_matches('/'));
+    let df = runner
+        .exec(&[], ["sh", "-c", &inspect::disk_line(&root)])
+        .run()?;
+    seen.disk = inspect::parse_disk(&df.stdout_text());
     Ok(seen)
 }

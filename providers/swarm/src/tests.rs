@@ -234,6 +234,32 @@ fn tasks_read_as_running_restarting_stopped_or_missing() {
     let down = parse_tasks("Shutdown\tShutdown 5 seconds ago\tbox1\t\n");
     assert_eq!(from_tasks("runner", &down).state, ContainerState::Exited(0));
 
+    // Scaled down while its task was failing: the code Swarm reported.
+    let failed =
+        parse_tasks("Shutdown\tFailed 2 seconds ago\tbox1\t\"task: non-zero exit (137)\"\n");
+    let seen = from_tasks("runner", &failed);
+    assert_eq!(seen.state, ContainerState::Exited(137));
+    assert!(
+        seen.detail.contains(": task: non-zero exit (137)"),
+        "{}",
+        seen.detail
+    );
+
+    // During a rolling update the new task is listed first, ready; the old one runs.
+    let update =
+        parse_tasks("Ready\tReady 1 second ago\tbox1\t\nShutdown\tRunning 1 second ago\tbox1\t\n");
+    assert_eq!(
+        from_tasks("runner", &update).state,
+        ContainerState::Restarting
+    );
+
+    // Scaled down, its task still stopping: still running for now.
+    let stopping = parse_tasks("Shutdown\tRunning 3 seconds ago\tbox1\t\n");
+    assert_eq!(
+        from_tasks("runner", &stopping).state,
+        ContainerState::Running
+    );
+
     assert_eq!(from_tasks("runner", &[]).state, ContainerState::Missing);
 }
 
