@@ -299,3 +299,28 @@ fn destroy_keeps_the_volume_and_removing_it_removes_the_containers_first() {
         ]
     );
 }
+
+#[test]
+fn a_task_swarm_still_lists_as_running_whose_container_stopped_is_observed_stopped() {
+    let host = host(json!({}))
+        .reply(
+            &["docker", "service", "ps"],
+            Reply::ok("Shutdown\tRunning 9 seconds ago\tbox1\t\n"),
+        )
+        .reply(&["docker", "ps"], Reply::ok(""))
+        .reply(&["docker", "service", "ps"], Reply::ok(""));
+    let seen = host.call("observe", Swarm::observe).unwrap();
+    assert_eq!(seen.state, ContainerState::Exited(0), "{}", seen.detail);
+}
+
+#[test]
+fn down_scales_to_zero_then_waits_for_the_container_to_stop() {
+    let host = host(json!({}))
+        .reply(&["docker", "ps"], Reply::ok("abc\n"))
+        .otherwise(Reply::ok(""));
+    host.call("down", Swarm::down).unwrap();
+    assert_eq!(
+        argvs(&host)[1..],
+        ["docker service scale --detach runner=0", "docker wait abc"]
+    );
+}
