@@ -234,9 +234,79 @@ fn railway(args: &[String]) -> Result<(), String> {
     }
 }
 
+/// Environment variables that do what a refused argument does: name a program to
+/// run (`RSYNC_RSH` is `rsync -e`, `GIT_SSH_COMMAND` is `-c core.sshCommand`,
+/// `SSH_ASKPASS` runs when ssh wants a password) or point the program elsewhere
+/// (`DOCKER_HOST` is `docker -H`, `COMPOSE_FILE` is `-f`). Matched by prefix where a
+/// family of them does (`GIT_CONFIG_KEY_0`…).
+fn forbidden_env(program: &str) -> &'static [&'static str] {
+    match program {
+        "ssh" | "scp" | "sftp" => &["SSH_ASKPASS"],
+        "rsync" => &["RSYNC_RSH", "RSYNC_CONNECT_PROG", "SSH_ASKPASS"],
+        "docker" | "podman" | "docker-compose" => &[
+            "DOCKER_HOST",
+            "DOCKER_CONTEXT",
+            "DOCKER_CONFIG",
+            "DOCKER_CERT_PATH",
+            "DOCKER_TLS",
+            "CONTAINER_HOST",
+            "CONTAINERS_",
+            "COMPOSE_",
+        ],
+        "git" => &[
+            "GIT_SSH",
+            "GIT_PROXY_COMMAND",
+            "GIT_ASKPASS",
+            "GIT_EXTERNAL_DIFF",
+            "GIT_EXEC_PATH",
+            "GIT_CONFIG",
+            "GIT_TEMPLATE_DIR",
+            "SSH_ASKPASS",
+        ],
+        _ => &[],
+    }
+}
+
+/// `Ok` when setting `key` keeps `program` to what it is granted for.
+pub fn check_env(program: &str, key: &str) -> Result<(), String> {
+    let upper = key.to_ascii_uppercase();
+    match forbidden_env(program)
+        .iter()
+        .find(|f| upper.starts_with(*f))
+    {
+        Some(_) => Err(format!(
+            "{program} may not be given {key} (it runs another program or points {program} elsewhere)"
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn variables_that_do_what_a_refused_argument_does_are_refused() {
+        for (program, key) in [
+            ("rsync", "RSYNC_RSH"),
+            ("git", "GIT_SSH_COMMAND"),
+            ("git", "GIT_CONFIG_KEY_0"),
+            ("git", "git_ssh"),
+            ("docker", "DOCKER_HOST"),
+            ("docker-compose", "COMPOSE_FILE"),
+            ("ssh", "SSH_ASKPASS"),
+        ] {
+            assert!(check_env(program, key).is_err(), "{program} {key}");
+        }
+        for (program, key) in [
+            ("rsync", "RSYNC_PARTIAL_DIR"),
+            ("docker", "BUILDKIT_PROGRESS"),
+            ("echo", "DOCKER_HOST"),
+            ("railway", "RAILWAY_TOKEN"),
+        ] {
+            assert!(check_env(program, key).is_ok(), "{program} {key}");
+        }
+    }
 
     fn words(line: &str) -> Vec<String> {
         line.split(' ').map(String::from).collect()

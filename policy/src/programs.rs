@@ -70,6 +70,23 @@ impl ProgramPolicy {
         Ok(())
     }
 
+    /// `Ok` when setting `key` on `program` keeps a provider held to argument rules
+    /// within them (a variable can do what a refused argument does).
+    pub fn check_env_for(&self, provider: &str, program: &str, key: &str) -> Result<(), String> {
+        match &self.trust {
+            Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => {
+                crate::argv_rules::check_env(program, key).map_err(|why| {
+                    format!(
+                        "provider '{provider}' may not run this command: {why}. Only an operator \
+                         who trusts the provider with everything should grant it with \
+                         --grant-unrestricted {program}"
+                    )
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn install_hint(&self, program: &str) -> Option<&str> {
         self.declared.get(program).map(String::as_str)
     }

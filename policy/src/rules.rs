@@ -24,6 +24,7 @@ pub fn check(
         .check_args(provider, &cmd.program, &cmd.args)?;
     for (key, _) in &cmd.env {
         caller.policy.check_env(provider, key)?;
+        caller.policy.check_env_for(provider, &cmd.program, key)?;
     }
     if let Some(cwd) = &cmd.cwd {
         check_cwd(caller, cwd)?;

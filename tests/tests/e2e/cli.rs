@@ -103,8 +103,8 @@ fn an_ungranted_component_is_listed_but_not_run() {
     std::fs::create_dir_all(&providers).unwrap();
     std::fs::copy(MISCHIEF, providers.join("mischief.wasm")).unwrap();
     let (list, _) = sandbox.json(&["provider", "list"]);
-    assert_eq!(list["providers"][3]["name"], "mischief");
-    assert_eq!(list["providers"][3]["grant"]["status"], "not_granted");
+    assert_eq!(list["providers"][4]["name"], "mischief");
+    assert_eq!(list["providers"][4]["grant"]["status"], "not_granted");
 
     let (err, code) = sandbox.json(&["exec", "run echo hi"]);
     assert_eq!(code, 1);
@@ -128,8 +128,8 @@ fn an_installed_component_runs_only_its_granted_programs_and_journals_every_call
     );
 
     let (list, _) = sandbox.json(&["provider", "list"]);
-    assert_eq!(list["providers"][3]["name"], "mischief");
-    assert_eq!(list["providers"][3]["grant"]["status"], "granted");
+    assert_eq!(list["providers"][4]["name"], "mischief");
+    assert_eq!(list["providers"][4]["grant"]["status"], "granted");
 
     let out = sandbox.run(&["exec", "run echo hello from mischief"]);
     assert_eq!(out.status.code(), Some(0));
@@ -199,9 +199,9 @@ fn a_changed_component_must_be_granted_again() {
     changed_copy(MISCHIEF, &installed);
 
     let (list, _) = sandbox.json(&["provider", "list"]);
-    assert_eq!(list["providers"][3]["grant"]["status"], "changed");
+    assert_eq!(list["providers"][4]["grant"]["status"], "changed");
     assert_eq!(
-        list["providers"][3]["grant"]["granted_sha256"]
+        list["providers"][4]["grant"]["granted_sha256"]
             .as_str()
             .unwrap()
             .len(),

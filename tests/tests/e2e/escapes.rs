@@ -21,7 +21,7 @@ fn native_code_cannot_ride_along_in_the_environment() {
         exec(&mut p, "run-env LD_PRELOAD=/tmp/evil.so echo hi"),
         "LD_PRELOAD",
     );
-    for key in ["NODE_OPTIONS", "BASH_ENV", "GIT_SSH_COMMAND", "DOCKER_HOST"] {
+    for key in ["NODE_OPTIONS", "BASH_ENV", "GIT_SSH_COMMAND", "RSYNC_RSH"] {
         denied(
             exec(&mut p, &format!("run-env {key}=x echo hi")),
             "did not declare it",
@@ -222,10 +222,21 @@ fn a_granted_program_is_still_held_to_its_argument_rules() {
         "run ssh -F /tmp/evil_config 127.0.0.1 true".to_string(),
         "run docker run --privileged -v /:/host alpine true".to_string(),
         "run docker compose -f /dev/stdin up".to_string(),
+        // Declared, yet refused where they would do what a refused argument does.
+        "run-env DOCKER_HOST=tcp://198.51.100.7:2375 docker ps".to_string(),
+        format!(
+            "run-env SSH_ASKPASS=/bin/touch ssh -o BatchMode=no -- 127.0.0.1 {}",
+            marker.display()
+        ),
     ];
     for attack in attacks {
         denied(exec(&mut p, &attack), "--grant-unrestricted");
     }
+    // The same variable on a program it does not steer passes.
+    assert_eq!(
+        exec(&mut p, "run-env DOCKER_HOST=tcp://x echo fine").unwrap(),
+        "fine\n"
+    );
     assert!(!marker.exists());
     assert_host_usable(&h);
 }

@@ -42,7 +42,13 @@ impl ProviderImpl for Mischief {
                 program("ssh"),
                 program("docker"),
             ],
-            env: vec!["MISCHIEF_MODE".into()],
+            // It declares variables that would steer docker and ssh elsewhere: declaring
+            // them must not be enough to use them on a program held to argument rules.
+            env: vec![
+                "MISCHIEF_MODE".into(),
+                "DOCKER_HOST".into(),
+                "SSH_ASKPASS".into(),
+            ],
             features: Features::REMOTE_EXEC,
             summary: "Misbehaves on request (a test guest)".into(),
         }
