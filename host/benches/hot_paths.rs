@@ -3,7 +3,7 @@
 //! bytes through a pipe into a file, and `exec pwd` against the transport calls it
 //! makes (read from its journal) started directly, on a stub `docker` and on the real
 //! Docker engine. Prints the ratios and the peak RSS, and fails when a ratio is past
-//! its smoke limit (logs ≥ 0.3 of the pipe, exec ≤ 2× its engine calls), or past its
+//! its smoke limit (logs ≥ 0.4 of the pipe, exec ≤ 2× its engine calls), or past its
 //! goal (logs ≥ 0.6, exec ≤ 1.2×) with `--strict`.
 //! Run: `cargo bench -p megaplan-cloud --bench hot_paths [-- --strict]`.
 
