@@ -35,3 +35,18 @@ if [ "$("$RAILWAY_ROOT/bin/railway" --version 2>/dev/null)" != "railway $RAILWAY
     echo "setup: building the Railway CLI $RAILWAY_VERSION from crates.io (about 9 minutes, once)"
     cargo install railwayapp --version "$RAILWAY_VERSION" --locked --force --root "$RAILWAY_ROOT" --quiet
 fi
+
+# kubernetes-validate from PyPI, which validates the kubernetes example's manifest
+# offline against the Kubernetes schemas it bundles. Pinned: the checks are against
+# its 1.37 schemas.
+KUBERNETES_VALIDATE_VERSION=1.37.0
+KUBERNETES_VALIDATE_ROOT="$HOME/.cache/megaplan-cloud/kubernetes-validate"
+if [ "$("$KUBERNETES_VALIDATE_ROOT/bin/kubernetes-validate" --version 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]; then
+    echo "setup: installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION from PyPI"
+    if ! python3 -m venv "$KUBERNETES_VALIDATE_ROOT" >/dev/null 2>&1; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv "$KUBERNETES_VALIDATE_ROOT"
+    fi
+    "$KUBERNETES_VALIDATE_ROOT/bin/pip" install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+fi

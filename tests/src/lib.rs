@@ -6,6 +6,7 @@
 pub mod chain_flow;
 pub mod e2e;
 pub mod isolation_flow;
+pub mod out_of_tree;
 pub mod persistence_flow;
 pub mod process;
 pub mod supervise_flow;

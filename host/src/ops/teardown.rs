@@ -17,6 +17,9 @@ pub enum Persistence {
     HostDir { dir: String, mount: String },
     /// A named volume the provider removes when asked (swarm: `swarm.volume`).
     NamedVolume(String),
+    /// Whatever a third-party provider keeps: it removes it when asked (`volume
+    /// remove`), if it declares that it manages one.
+    ProviderKept,
     /// The provider's volume (`resources.volume`), deleted by `destroy` as the
     /// reference does.
     Volume(String),
@@ -41,7 +44,15 @@ impl Persistence {
                 .swarm
                 .as_ref()
                 .map(|swarm| Persistence::NamedVolume(swarm.volume.clone())),
-            _ => spec.resources.volume.clone().map(Persistence::Volume),
+            builtin if crate::config::providers::NAMES.contains(&builtin) => {
+                spec.resources.volume.clone().map(Persistence::Volume)
+            }
+            _ => Some(
+                spec.resources
+                    .volume
+                    .clone()
+                    .map_or(Persistence::ProviderKept, Persistence::Volume),
+            ),
         }
     }
 }
@@ -73,7 +84,7 @@ pub fn destroy(
         purge_host_dir(&mut session, dir, mount)?;
     }
     session.destroy()?;
-    if purge && let Some(Persistence::NamedVolume(_)) = &persistence {
+    if purge && provider_removes(&session, persistence.as_ref()) {
         // After the runner, which holds it.
         session.remove_volume()?;
     }
@@ -109,8 +120,22 @@ impl Persistence {
                 Some(format!("the workspace {dir} on the Docker host"))
             }
             Persistence::NamedVolume(volume) => Some(format!("the workspace volume {volume}")),
+            Persistence::ProviderKept => {
+                Some("the runner's persistent workspace (if its provider keeps one)".into())
+            }
             Persistence::Volume(_) => None,
         }
+    }
+}
+
+/// Whether the provider itself deletes the workspace on a purge (`volume remove`).
+fn provider_removes(session: &super::Session, persistence: Option<&Persistence>) -> bool {
+    match persistence {
+        Some(Persistence::NamedVolume(_)) => true,
+        Some(Persistence::ProviderKept) => session
+            .description()
+            .has_feature(crate::plugin::Feature::Volumes),
+        _ => false,
     }
 }
 
@@ -211,6 +236,23 @@ mod tests {
         );
         let plain = spec("provider: ssh\nrepo: {url: u}\nssh: {host: h}\n");
         assert!(Persistence::of(&plain).is_none());
+        let swarm = spec("provider: swarm\nrepo: {url: u}\nswarm: {volume: ws}\n");
+        assert!(
+            prompt(&swarm, Persistence::of(&swarm).as_ref(), true)
+                .contains("delete the workspace volume ws (every repository")
+        );
+        // A third-party provider's workspace is its own; a purge asks it to delete it.
+        let third = CloudSpec::parse("provider: acme\nrepo: {url: u}\n", "cloud.yaml", &|_| true)
+            .unwrap()
+            .spec;
+        assert!(matches!(
+            Persistence::of(&third),
+            Some(Persistence::ProviderKept)
+        ));
+        assert!(
+            prompt(&third, Persistence::of(&third).as_ref(), true)
+                .contains("delete the runner's persistent workspace (if its provider keeps one)")
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod dockerfile;
 mod escapes;
 mod fly_example;
 mod hostile;
+mod kubernetes_example;
 mod local_e2e;
 mod progress;
 mod railway_cli;
