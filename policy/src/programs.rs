@@ -70,23 +70,6 @@ impl ProgramPolicy {
         Ok(())
     }
 
-    /// `Ok` when setting `key` on `program` keeps a provider held to argument rules
-    /// within them (a variable can do what a refused argument does).
-    pub fn check_env_for(&self, provider: &str, program: &str, key: &str) -> Result<(), String> {
-        match &self.trust {
-            Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => {
-                crate::argv_rules::check_env(program, key).map_err(|why| {
-                    format!(
-                        "provider '{provider}' may not run this command: {why}. Only an operator \
-                         who trusts the provider with everything should grant it with \
-                         --grant-unrestricted {program}"
-                    )
-                })
-            }
-            _ => Ok(()),
-        }
-    }
-
     pub fn install_hint(&self, program: &str) -> Option<&str> {
         self.declared.get(program).map(String::as_str)
     }
@@ -148,16 +131,36 @@ impl ProgramPolicy {
     /// host's argument rules hold for a third-party provider unless the operator
     /// granted the program unrestricted.
     pub fn check_args(&self, provider: &str, program: &str, args: &[String]) -> Result<(), String> {
+        self.held_to_rules(provider, program, || {
+            crate::argv_rules::check(program, args)
+        })
+    }
+
+    /// `Ok` when setting `key` on `program` keeps a provider held to argument rules
+    /// within them (a variable can do what a refused argument does).
+    pub fn check_env_for(&self, provider: &str, program: &str, key: &str) -> Result<(), String> {
+        self.held_to_rules(provider, program, || {
+            crate::argv_rules::check_env(program, key)
+        })
+    }
+
+    /// `rule`'s verdict for a granted program not granted `unrestricted`; built-ins and
+    /// unrestricted grants are not held to argument rules.
+    fn held_to_rules(
+        &self,
+        provider: &str,
+        program: &str,
+        rule: impl FnOnce() -> Result<(), String>,
+    ) -> Result<(), String> {
         match &self.trust {
-            Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => {
-                crate::argv_rules::check(program, args).map_err(|why| {
+            Trust::Granted { unrestricted, .. } if !unrestricted.contains(program) => rule()
+                .map_err(|why| {
                     format!(
                         "provider '{provider}' may not run this command: {why}. Only an operator \
                          who trusts the provider with everything should grant it with \
                          --grant-unrestricted {program}"
                     )
-                })
-            }
+                }),
             _ => Ok(()),
         }
     }

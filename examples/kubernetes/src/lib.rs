@@ -14,6 +14,7 @@ mod pod;
 
 use megaplan_cloud_sdk::docker::{disk_line, parse_disk};
 use megaplan_cloud_sdk::prelude::*;
+use megaplan_cloud_sdk::remote;
 
 use config::Config;
 
@@ -155,13 +156,9 @@ impl ProviderImpl for Kubernetes {
 
     fn upload(ctx: Context, destination: String, content: Vec<u8>) -> Result<(), ProviderError> {
         let config = Config::read(&ctx)?;
-        let line = format!(
-            "mkdir -p {} && base64 -d > {}",
-            quote(&posix_parent(&destination)),
-            quote(&destination)
-        );
+        let (line, input) = remote::verified_upload(&destination, &content);
         shell(&config, &["-i"], &line)
-            .stdin_bytes(base64_encode(&content))
+            .stdin_bytes(input)
             .run_ok()
             .map(drop)
     }

@@ -8,6 +8,7 @@ mod service;
 mod task;
 
 use megaplan_cloud_sdk::prelude::*;
+use megaplan_cloud_sdk::remote;
 
 use config::Config;
 use task::docker;
@@ -108,14 +109,10 @@ impl ProviderImpl for Swarm {
 
     fn upload(ctx: Context, destination: String, content: Vec<u8>) -> Result<(), ProviderError> {
         let config = Config::read(&ctx)?;
-        let line = format!(
-            "mkdir -p {} && base64 -d > {}",
-            quote(&posix_parent(&destination)),
-            quote(&destination)
-        );
+        let (line, input) = remote::verified_upload(&destination, &content);
         task::locate(&config)?
             .shell(&["-i"], &line)
-            .stdin_bytes(base64_encode(&content))
+            .stdin_bytes(input)
             .run_ok()
             .map(drop)
     }

@@ -200,6 +200,7 @@ fn the_whole_lifecycle_on_a_real_single_node_swarm() {
         "kept\n"
     );
 
+    project.upload_and_read_back();
     project.logs_show_the_entrypoint();
 
     project.ok(&["down"]);
