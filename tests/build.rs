@@ -11,6 +11,7 @@ fn main() {
         "megaplan-cloud-guest-contract-0-1",
         "megaplan-cloud-guest-contract-0-3",
         "megaplan-cloud-guest-contract-0-4",
+        "megaplan-cloud-guest-contract-0-5",
         "megaplan-cloud-guest-bad-schema",
         "megaplan-cloud-guest-sloppy",
     ];

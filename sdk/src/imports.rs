@@ -55,6 +55,19 @@ pub mod files {
     }
 }
 
+/// Which runner an operation is for (contract 0.6.0).
+pub mod runner {
+    /// `None` for the configuration's own runner; otherwise the name the host derived
+    /// from a chain's identity, for a provider whose `chain_runners` said chains get a
+    /// runner of their own.
+    pub fn selected() -> Option<String> {
+        #[cfg(target_arch = "wasm32")]
+        return crate::bindings::megaplan::cloud::runner::selected();
+        #[cfg(not(target_arch = "wasm32"))]
+        return crate::testing::selected_runner();
+    }
+}
+
 /// Lines for the operator, printed by the host (redacted) on standard error.
 pub mod log {
     pub fn info(message: &str) {

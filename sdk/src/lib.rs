@@ -52,7 +52,7 @@ pub use bindings::megaplan::cloud::types::{
     Check, Command, Context, DeployDir, Description, EnvEntry, ErrorKind, Features, LogSource,
     Output, OutputMode, ProcessError, Program, ProviderError, Stdin, VolumeAction,
 };
-pub use imports::{files, log, process};
+pub use imports::{files, log, process, runner};
 pub use provider::ProviderImpl;
 
 /// The contract version this SDK was built from; report it from `describe`.
@@ -68,6 +68,6 @@ pub mod prelude {
     pub use crate::{
         CONTRACT_VERSION, Check, Command, ContainerState, Context, DeployDir, Description, Disk,
         EnvEntry, ErrorKind, Features, LogSource, Observation, Output, OutputMode, Program,
-        ProviderError, ProviderImpl, Stdin, VolumeAction, files, log, process,
+        ProviderError, ProviderImpl, Stdin, VolumeAction, files, log, process, runner,
     };
 }

@@ -56,6 +56,12 @@ pub trait ProviderImpl {
     fn observe(_ctx: Context) -> Result<Observation, ProviderError> {
         Err(unsupported::<Self>("observe"))
     }
+    /// Whether this configuration gives each isolated chain a runner of its own
+    /// (contract 0.6.0); the host then names it in every operation on that chain
+    /// (`runner::selected`). One shared runner unless a provider says otherwise.
+    fn chain_runners(_ctx: Context) -> Result<bool, ProviderError> {
+        Ok(false)
+    }
 }
 
 fn unsupported<P: ProviderImpl + ?Sized>(operation: &str) -> ProviderError {
@@ -130,6 +136,9 @@ macro_rules! export {
             }
             fn observe(ctx: $crate::Context) -> Result<$crate::Observation, $crate::ProviderError> {
                 <$provider as $crate::ProviderImpl>::observe(ctx)
+            }
+            fn chain_runners(ctx: $crate::Context) -> Result<bool, $crate::ProviderError> {
+                <$provider as $crate::ProviderImpl>::chain_runners(ctx)
             }
         }
 

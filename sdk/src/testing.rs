@@ -108,6 +108,7 @@ struct State {
     operation: &'static str,
     config: serde_json::Value,
     deploy_dir: Option<String>,
+    runner: Option<String>,
 }
 
 thread_local! {
@@ -148,6 +149,7 @@ impl TestHost {
             operation: "describe",
             config: serde_json::json!({}),
             deploy_dir: Some(DEPLOY_DIR.into()),
+            runner: None,
         };
         TestHost {
             state: Rc::new(RefCell::new(state)),
@@ -185,6 +187,12 @@ impl TestHost {
     /// Configured secrets with no local value (`ctx.unset_secrets`).
     pub fn unset(self, names: &[&str]) -> Self {
         self.with(|s| s.unset = names.iter().map(|n| n.to_string()).collect())
+    }
+
+    /// The runner operations are for (`runner::selected`); `None`, the default, for the
+    /// configuration's own.
+    pub fn runner(self, runner: Option<&str>) -> Self {
+        self.with(|s| s.runner = runner.map(str::to_string))
     }
 
     /// The deploy directory operations are told about; `None` for none.
@@ -432,6 +440,10 @@ pub(crate) fn write_file(path: &str, contents: &[u8]) -> Result<(), String> {
         });
         decided
     })
+}
+
+pub(crate) fn selected_runner() -> Option<String> {
+    with_current("runner.selected", |s| s.runner.clone())
 }
 
 pub(crate) fn log(level: &str, message: &str) {

@@ -14,4 +14,4 @@ pub use quote::{SplitError, quote, quote_join, split};
 
 /// The version of the `megaplan:cloud` WIT package (`wit/provider.wit`) this build
 /// speaks. Providers report it from `describe`; the host checks it.
-pub const CONTRACT_VERSION: &str = "0.5.0";
+pub const CONTRACT_VERSION: &str = "0.6.0";

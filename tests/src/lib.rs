@@ -24,6 +24,8 @@ pub const CONTRACT_0_2: &str = env!("GUEST_CONTRACT_0_2");
 pub const CONTRACT_0_3: &str = env!("GUEST_CONTRACT_0_3");
 /// A provider built against the frozen contract 0.4.0, without the SDK.
 pub const CONTRACT_0_4: &str = env!("GUEST_CONTRACT_0_4");
+/// A provider built against the frozen contract 0.5.0, without the SDK.
+pub const CONTRACT_0_5: &str = env!("GUEST_CONTRACT_0_5");
 /// A provider built against the first contract, 0.1.0, without the SDK.
 pub const CONTRACT_0_1: &str = env!("GUEST_CONTRACT_0_1");
 /// A guest whose cloud.yaml schema is outside what the host understands.

@@ -40,6 +40,7 @@ pub fn op_context(
             .cloned()
             .collect(),
         session,
+        runner: None,
     }
 }
 

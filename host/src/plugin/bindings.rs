@@ -12,6 +12,17 @@ pub mod current {
     });
 }
 
+pub mod v0_5 {
+    wasmtime::component::bindgen!({
+        path: "../wit/legacy/0.5",
+        world: "provider-world",
+        with: {
+            "megaplan:cloud/types@0.5.0": super::current::megaplan::cloud::types,
+            "megaplan:cloud/observation@0.5.0": super::current::megaplan::cloud::observation,
+        },
+    });
+}
+
 pub mod v0_4 {
     wasmtime::component::bindgen!({
         path: "../wit/legacy/0.4",
@@ -62,6 +73,7 @@ use super::host_state::HostState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Contract {
     Current,
+    V0_5,
     V0_4,
     V0_3,
     V0_2,
@@ -72,6 +84,7 @@ impl Contract {
     pub fn version(self) -> &'static str {
         match self {
             Contract::Current => megaplan_cloud_shell::CONTRACT_VERSION,
+            Contract::V0_5 => "0.5.0",
             Contract::V0_4 => "0.4.0",
             Contract::V0_3 => "0.3.0",
             Contract::V0_2 => "0.2.0",
@@ -79,8 +92,9 @@ impl Contract {
         }
     }
 
-    pub const ALL: [Contract; 5] = [
+    pub const ALL: [Contract; 6] = [
         Contract::Current,
+        Contract::V0_5,
         Contract::V0_4,
         Contract::V0_3,
         Contract::V0_2,
@@ -91,6 +105,7 @@ impl Contract {
 /// A component's exports, whichever version it speaks.
 pub enum Bindings {
     Current(current::ProviderWorld),
+    V0_5(v0_5::ProviderWorld),
     V0_4(v0_4::ProviderWorld),
     V0_3(v0_3::ProviderWorld),
     V0_2(v0_2::ProviderWorld),
@@ -105,6 +120,10 @@ macro_rules! on_either {
     ($bindings:expr, $provider:ident => $call:expr, v0_1 => $old:expr) => {
         match $bindings {
             Bindings::Current(world) => {
+                let $provider = world.megaplan_cloud_provider();
+                $call
+            }
+            Bindings::V0_5(world) => {
                 let $provider = world.megaplan_cloud_provider();
                 $call
             }
@@ -139,6 +158,9 @@ impl Bindings {
             Contract::Current => Bindings::Current(current::ProviderWorld::instantiate(
                 store, component, linker,
             )?),
+            Contract::V0_5 => {
+                Bindings::V0_5(v0_5::ProviderWorld::instantiate(store, component, linker)?)
+            }
             Contract::V0_4 => {
                 Bindings::V0_4(v0_4::ProviderWorld::instantiate(store, component, linker)?)
             }
@@ -157,6 +179,7 @@ impl Bindings {
     pub fn contract(&self) -> Contract {
         match self {
             Bindings::Current(_) => Contract::Current,
+            Bindings::V0_5(_) => Contract::V0_5,
             Bindings::V0_4(_) => Contract::V0_4,
             Bindings::V0_3(_) => Contract::V0_3,
             Bindings::V0_2(_) => Contract::V0_2,
@@ -172,6 +195,10 @@ impl Bindings {
     pub fn config_schema(&self, s: &mut Store<HostState>) -> Export<Option<String>> {
         match self {
             Bindings::Current(world) => world
+                .megaplan_cloud_provider()
+                .call_config_schema(s)
+                .map(Ok),
+            Bindings::V0_5(world) => world
                 .megaplan_cloud_provider()
                 .call_config_schema(s)
                 .map(Ok),
@@ -242,6 +269,7 @@ impl Bindings {
     pub fn observe(&self, s: &mut Store<HostState>, ctx: &Context) -> Export<Observation> {
         match self {
             Bindings::Current(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
+            Bindings::V0_5(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
             Bindings::V0_4(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
             Bindings::V0_3(world) => world.megaplan_cloud_provider().call_observe(s, ctx),
             Bindings::V0_2(_) | Bindings::V0_1(_) => Ok(Err(ProviderError {
@@ -251,6 +279,14 @@ impl Bindings {
                     self.contract().version()
                 ),
             })),
+        }
+    }
+
+    /// `chain-runners` arrived in 0.6.0; an older component shares one runner.
+    pub fn chain_runners(&self, s: &mut Store<HostState>, ctx: &Context) -> Export<bool> {
+        match self {
+            Bindings::Current(world) => world.megaplan_cloud_provider().call_chain_runners(s, ctx),
+            _ => Ok(Ok(false)),
         }
     }
 }

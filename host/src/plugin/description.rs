@@ -74,6 +74,9 @@ pub struct OpContext {
     pub secret_names: Vec<String>,
     pub unset_secrets: Vec<String>,
     pub session: Option<String>,
+    /// The runner the operation is for (`runner.selected`, contract 0.6.0): `None` for
+    /// the configuration's own.
+    pub runner: Option<String>,
 }
 
 pub enum LogSource {

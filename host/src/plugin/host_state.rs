@@ -32,6 +32,8 @@ pub struct HostState {
     /// A replay miss seen during the current call. It fails the operation whatever
     /// the provider makes of it: a test must never pass on a swallowed miss.
     pub(super) replay_miss: Option<String>,
+    /// The runner the current operation is for (`runner.selected`, contract 0.6.0).
+    pub(super) runner: Option<String>,
 }
 
 impl WasiView for HostState {
@@ -215,6 +217,12 @@ impl files::Host for HostState {
     }
 }
 
+impl super::bindings::megaplan::cloud::runner::Host for HostState {
+    fn selected(&mut self) -> Option<String> {
+        self.timed(None, |state| state.runner.clone())
+    }
+}
+
 impl log::Host for HostState {
     fn info(&mut self, message: String) {
         self.timed((), |state| state.capability.log_info(&message));
@@ -230,6 +238,10 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> 
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     // Every contract version the host loads: each one's imports under its own name.
     ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |state| state)?;
+    super::bindings::v0_5::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
+        &mut linker,
+        |state| state,
+    )?;
     super::bindings::v0_4::ProviderWorld::add_to_linker::<HostState, HasSelf<HostState>>(
         &mut linker,
         |state| state,

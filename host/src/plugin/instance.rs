@@ -41,6 +41,8 @@ pub struct ProviderInstance {
     /// Where a configuration error the provider reports itself belongs in cloud.yaml
     /// (`cloud.yaml:3:1: `, from its message), put in front of it.
     config_location: Option<Locator>,
+    /// The runner of the operation under way, for `runner.selected`.
+    runner: Option<String>,
 }
 
 /// The prefix that locates a configuration error's message in cloud.yaml.
@@ -92,6 +94,7 @@ impl ProviderInstance {
             caller,
             retired: None,
             config_location: None,
+            runner: None,
         })
     }
 
@@ -113,7 +116,8 @@ impl ProviderInstance {
     }
 
     /// The operation's context, with a fresh nonce the capability knows too.
-    fn context(&self, ctx: &OpContext) -> wit::Context {
+    fn context(&mut self, ctx: &OpContext) -> wit::Context {
+        self.runner = ctx.runner.clone();
         let nonce = crate::capability::fresh_nonce();
         self.capability.set_nonce(&nonce);
         wit::Context {
@@ -149,6 +153,11 @@ impl ProviderInstance {
         }
         self.caller.operation = operation;
         self.capability.begin_operation();
+        let runner = self.runner.clone();
+        let export = move |b: &Bindings, s: &mut Store<HostState>| {
+            s.data_mut().runner = runner;
+            export(b, s)
+        };
         guarded(
             &self.engine,
             &self.clock,
@@ -277,5 +286,12 @@ impl ProviderInstance {
     pub fn destroy(&mut self, ctx: &OpContext) -> CloudResult<()> {
         let ctx = self.context(ctx);
         self.call("destroy", move |b, s| b.destroy(s, &ctx))
+    }
+
+    /// Whether the configuration gives each isolated chain a runner of its own (false
+    /// for a component older than 0.6.0).
+    pub fn chain_runners(&mut self, ctx: &OpContext) -> CloudResult<bool> {
+        let ctx = self.context(ctx);
+        self.call("chain-runners", move |b, s| b.chain_runners(s, &ctx))
     }
 }

@@ -8,7 +8,7 @@ use super::host_state::HostState;
 /// Delegates a version's `process`, `files` and `log` to the current ones; `probe`
 /// names the imports a version has beyond those every version has.
 macro_rules! delegate_imports {
-    ($version:ident $(, $probe:ident)?) => {
+    ($version:ident $(, $probe:ident)? $(; $write_file:ident)?) => {
         mod $version {
             use super::super::bindings::$version::megaplan::cloud::{files, log, process};
             use super::{HostState, types};
@@ -43,6 +43,12 @@ macro_rules! delegate_imports {
                 ) -> Result<(), String> {
                     super::files::Host::write_env_file(self, path, entries)
                 }
+
+                $(
+                    fn $write_file(&mut self, path: String, contents: Vec<u8>) -> Result<(), String> {
+                        super::files::Host::write_file(self, path, contents)
+                    }
+                )?
             }
 
             impl log::Host for HostState {
@@ -58,8 +64,9 @@ macro_rules! delegate_imports {
     };
 }
 
-// `files.write-file` arrived in 0.5.0 (no version below has it), `process.probe` in
-// 0.4.0.
+// The `runner` import arrived in 0.6.0 (no version below has it), `files.write-file`
+// in 0.5.0, `process.probe` in 0.4.0.
+delegate_imports!(v0_5, probe; write_file);
 delegate_imports!(v0_4, probe);
 delegate_imports!(v0_3);
 delegate_imports!(v0_2);

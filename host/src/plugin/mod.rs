@@ -151,6 +151,7 @@ impl Runtime {
             caller: None,
             stderr,
             replay_miss: None,
+            runner: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);

@@ -16,7 +16,7 @@ fn component_exporting(export: &str) -> String {
 #[test]
 fn a_component_built_for_another_contract_version_is_refused() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
-    let wat = component_exporting("megaplan:cloud/provider@0.6.0");
+    let wat = component_exporting("megaplan:cloud/provider@0.7.0");
     let err = runtime
         .compile(wat.as_bytes(), "fly.wasm")
         .err()
@@ -24,9 +24,9 @@ fn a_component_built_for_another_contract_version_is_refused() {
     assert_eq!(err.code, "incompatible_provider");
     assert_eq!(
         err.message,
-        "fly.wasm was built for contract megaplan:cloud@0.6.0, but this megaplan-cloud speaks \
-         megaplan:cloud@0.5.0 (and loads megaplan:cloud@0.4, @0.3, @0.2 and @0.1); rebuild it \
-         against megaplan-cloud-sdk 0.5.0 or use a megaplan-cloud that speaks 0.6.0"
+        "fly.wasm was built for contract megaplan:cloud@0.7.0, but this megaplan-cloud speaks \
+         megaplan:cloud@0.6.0 (and loads megaplan:cloud@0.5, @0.4, @0.3, @0.2 and @0.1); rebuild it \
+         against megaplan-cloud-sdk 0.6.0 or use a megaplan-cloud that speaks 0.7.0"
     );
 }
 
@@ -34,8 +34,10 @@ fn a_component_built_for_another_contract_version_is_refused() {
 fn a_compatible_patch_version_passes_the_export_check_as_its_own_contract() {
     let runtime = Runtime::new(None, Limits::default()).unwrap();
     for (export, contract) in [
-        ("megaplan:cloud/provider@0.5.0", Contract::Current),
-        ("megaplan:cloud/provider@0.5.2", Contract::Current),
+        ("megaplan:cloud/provider@0.6.0", Contract::Current),
+        ("megaplan:cloud/provider@0.6.2", Contract::Current),
+        ("megaplan:cloud/provider@0.5.0", Contract::V0_5),
+        ("megaplan:cloud/provider@0.5.2", Contract::V0_5),
         ("megaplan:cloud/provider@0.4.0", Contract::V0_4),
         ("megaplan:cloud/provider@0.4.2", Contract::V0_4),
         ("megaplan:cloud/provider@0.3.0", Contract::V0_3),
@@ -51,7 +53,7 @@ fn a_compatible_patch_version_passes_the_export_check_as_its_own_contract() {
         assert_eq!(compiled.contract, contract, "{export}");
     }
     for refused in [
-        "megaplan:cloud/provider@0.6.0",
+        "megaplan:cloud/provider@0.7.0",
         "megaplan:cloud/provider@0.0.9",
         "megaplan:cloud/provider@1.0.0",
     ] {

@@ -13,7 +13,7 @@ use megaplan_cloud::plugin::{Limits, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
 use megaplan_cloud_tests::{
-    CONTRACT_0_1, CONTRACT_0_2, CONTRACT_0_3, CONTRACT_0_4, MISCHIEF, WRONG_VERSION,
+    CONTRACT_0_1, CONTRACT_0_2, CONTRACT_0_3, CONTRACT_0_4, CONTRACT_0_5, MISCHIEF, WRONG_VERSION,
 };
 
 pub(crate) struct Harness {
@@ -278,6 +278,41 @@ fn a_provider_built_for_contract_0_3_still_loads_runs_and_observes() {
     assert_host_usable(&h);
 }
 
+/// Contract 0.6.0 added the `runner` import and `chain-runners`; a provider built for
+/// 0.5.0 still loads, probes, writes a file of its own, runs and observes under the same
+/// grants, and is taken to share one runner.
+#[test]
+fn a_provider_built_for_contract_0_5_still_loads_writes_and_runs_on_one_runner() {
+    let h = harness();
+    let compiled = h
+        .runtime
+        .compile(&std::fs::read(CONTRACT_0_5).unwrap(), CONTRACT_0_5)
+        .unwrap();
+    assert_eq!(compiled.contract, megaplan_cloud::plugin::Contract::V0_5);
+    let mut legacy = h.load(CONTRACT_0_5, &["echo"]).unwrap();
+    assert_eq!(legacy.description().contract_version, "0.5.0");
+    let checks = legacy.doctor(&OpContext::default()).unwrap();
+    assert_eq!(checks[0].detail, "speaks 0.5.0, probed");
+    legacy.build(&OpContext::default()).unwrap();
+    let written = std::fs::read_to_string(h.deploy_dir.path().join("legacy.toml")).unwrap();
+    assert_eq!(written, "built = true\n");
+    let ctx = OpContext {
+        config: serde_json::json!({"zone": "z9"}),
+        runner: Some("chain-a".into()),
+        ..OpContext::default()
+    };
+    assert!(
+        !legacy.chain_runners(&ctx).unwrap(),
+        "an older provider shares one runner"
+    );
+    let out = legacy.exec(&ctx, "hi", StdinSpec::None).unwrap();
+    assert_eq!(out.stdout, b"legacy: hi {\"zone\":\"z9\"}\n");
+    assert!(legacy.observe(&ctx).unwrap().expect("observed").running());
+    let ungranted = h.load(CONTRACT_0_5, &[]).unwrap().doctor(&ctx);
+    assert!(ungranted.unwrap_err().message.contains("Denied"));
+    assert_host_usable(&h);
+}
+
 /// Contract 0.5.0 added `files.write-file`; a provider built for 0.4.0 still loads,
 /// declares its section's schema, probes, runs and observes under the same grants.
 #[test]
@@ -354,7 +389,7 @@ fn a_wrong_contract_version_is_refused_before_anything_runs() {
     let err = h.load(WRONG_VERSION, &[]).err().expect("refused");
     assert_eq!(err.code, "incompatible_provider");
     assert!(
-        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.5.0 (and loads megaplan:cloud@0.4, @0.3, @0.2 and @0.1)"),
+        err.message.starts_with("provider 'wrong-version' (by its describe()) was built for contract megaplan:cloud@9.0.0, but this megaplan-cloud speaks megaplan:cloud@0.6.0 (and loads megaplan:cloud@0.5, @0.4, @0.3, @0.2 and @0.1)"),
         "{}",
         err.message
     );
