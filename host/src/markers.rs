@@ -28,12 +28,16 @@ pub struct Marker {
     pub provider: String,
     /// railway: `railway.service`; local: `local.compose_project`; ssh: `ssh.host`.
     pub provider_identity: String,
+    /// The chain's own runner, when its provider gives isolated chains one
+    /// (`runner.selected`); absent for the configuration's own runner, as in the
+    /// reference's markers.
+    pub runner: Option<String>,
 }
 
 impl Marker {
     /// The marker as JSON, keys in the reference's order.
     pub fn to_json(&self) -> Value {
-        json!({
+        let mut marker = json!({
             "remote_spec": self.remote_spec,
             "started_at": self.started_at,
             "base_branch": self.base_branch,
@@ -43,8 +47,36 @@ impl Marker {
             "extra_repos": self.extra_repos,
             "provider": self.provider,
             "provider_identity": self.provider_identity,
-        })
+        });
+        if let Some(runner) = &self.runner {
+            marker["runner"] = json!(runner);
+        }
+        marker
     }
+}
+
+/// The chain's own runner a marker names, if any.
+pub fn runner(marker: &Map<String, Value>) -> Option<&str> {
+    marker
+        .get("runner")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// Every chain runner the chains launched from this cloud.yaml were given, sorted.
+pub fn runners(home: &CloudHome, cloud_yaml: &Path) -> Vec<String> {
+    let dir = home.markers_dir().join(key(cloud_yaml)).join("chains");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<String> = entries
+        .flatten()
+        .filter_map(|entry| read_file(&entry.path()))
+        .filter_map(|marker| runner(&marker).map(str::to_string))
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// The marker key of a cloud.yaml: SHA-256 of its resolved absolute path, 16 hex.
@@ -129,6 +161,7 @@ mod tests {
             extra_repos: vec![],
             provider: "local".into(),
             provider_identity: "megaplan-cloud".into(),
+            runner: None,
         }
     }
 
@@ -184,6 +217,28 @@ mod tests {
         let entry = session_path(&home, cloud_yaml, "../../s p a c e");
         assert!(entry.starts_with(dir.path().join("markers")), "{entry:?}");
         assert!(read_session(&home, cloud_yaml, "other").is_none());
+    }
+
+    #[test]
+    fn a_chains_own_runner_is_recorded_and_every_one_listed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = CloudHome::at(dir.path());
+        let cloud_yaml = Path::new("/p/cloud.yaml");
+        write(&home, cloud_yaml, &marker()).unwrap();
+        assert!(
+            !std::fs::read_to_string(path(&home, cloud_yaml))
+                .unwrap()
+                .contains("runner\"")
+        );
+        for (session, runner) in [("s-b", "b-2"), ("s-a", "a-1"), ("s-a2", "a-1")] {
+            let mut own = marker();
+            own.chain_session = session.into();
+            own.runner = Some(runner.into());
+            write(&home, cloud_yaml, &own).unwrap();
+        }
+        assert_eq!(runners(&home, cloud_yaml), ["a-1", "b-2"]);
+        let entry = read_session(&home, cloud_yaml, "s-b").unwrap();
+        assert_eq!(super::runner(&entry), Some("b-2"));
     }
 
     #[test]

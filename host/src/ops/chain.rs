@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::chain_runner;
 use super::chain_status::provider_identity;
 use super::context::Context;
-use super::lifecycle::with_deploy_dir;
+use super::lifecycle::with_deploy_dir_on;
 use super::plan::RepoOverrides;
 use crate::config::chain_spec::ChainSpec;
 use crate::config::{CloudSpec, ExtraRepo, Isolation, Mode};
@@ -34,7 +35,11 @@ pub struct ChainRequest<'a> {
 
 /// Everything a launch needs, checked locally before anything remote happens.
 struct Prepared {
+    /// The configuration with the chain's workspace.
     spec: CloudSpec,
+    /// The configuration as written: a chain's own runner is laid out like the
+    /// configuration's.
+    configured: CloudSpec,
     chain: ChainSpec,
     preflight: preflight::Preflight,
     uploads: Vec<Upload>,
@@ -47,6 +52,10 @@ struct Prepared {
 /// the marker. Returns the launch payload (`None` on a dry run).
 pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Option<Value>> {
     let ready = prepare(ctx, request)?;
+    let runner = chain_runner::own_runner(ctx, &ready.configured, &ready.identity, ready.isolated)?;
+    if let Some(runner) = &runner {
+        chain_runner::ensure(ctx, &ready.configured, runner)?;
+    }
     let started_at = started_at();
     let launch_request = LaunchRequest {
         repo: &ready.spec.repo,
@@ -65,7 +74,7 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
         },
         preflight: &ready.preflight.report,
     };
-    let Some(launched) = with_deploy_dir(ctx, &ready.spec, |session| {
+    let Some(launched) = with_deploy_dir_on(ctx, &ready.spec, runner.clone(), |session| {
         let launched = launch::launch(session, &launch_request);
         super::diagnose::explained(session, launched)
     })?
@@ -76,7 +85,7 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
         let line = verification.summary(&ready.placement.session);
         ctx.console.err_line(&ctx.redactor().redact(&line));
     }
-    let payload = payload::launched(&payload::LaunchFacts {
+    let mut payload = payload::launched(&payload::LaunchFacts {
         spec: &ready.chain,
         repo: &ready.spec.repo,
         megaplan_ref: &ready.spec.megaplan_ref,
@@ -87,7 +96,10 @@ pub fn chain(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Optio
         fresh: request.fresh,
         launched: &launched,
     });
-    remember(ctx, &ready, &payload, &started_at);
+    if let Some(runner) = &runner {
+        payload["runner"] = Value::String(runner.clone());
+    }
+    remember(ctx, &ready, runner, &payload, &started_at);
     Ok(Some(payload))
 }
 
@@ -113,6 +125,7 @@ fn prepare(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Prepare
     let mut uploads = read_ideas(ctx, &spec, &chain, &idea_dir)?;
     check_secrets(ctx, &spec, &preflight.report)?;
     let isolated = request.isolated || spec.isolation == Isolation::PerChain;
+    let as_configured = spec.clone();
     let identity = chain_identity(&spec_path, &chain);
     let placement = place(&spec, &identity, isolated);
     let configured = spec.repo.workspace.clone();
@@ -128,6 +141,7 @@ fn prepare(ctx: &mut Context, request: &ChainRequest<'_>) -> CloudResult<Prepare
     });
     Ok(Prepared {
         spec,
+        configured: as_configured,
         chain,
         preflight,
         uploads,
@@ -253,7 +267,13 @@ fn check_secrets(ctx: &Context, spec: &CloudSpec, preflight: &Value) -> CloudRes
 /// Writes the marker (the last chain, as the reference keeps it, and this chain's own
 /// entry); the chain is running whatever happens here, so a failure is told, not
 /// raised.
-fn remember(ctx: &Context, ready: &Prepared, payload: &Value, started_at: &str) {
+fn remember(
+    ctx: &Context,
+    ready: &Prepared,
+    runner: Option<String>,
+    payload: &Value,
+    started_at: &str,
+) {
     let (spec, placement) = (&ready.spec, &ready.placement);
     let marker = Marker {
         remote_spec: placement.remote_spec.clone(),
@@ -265,6 +285,7 @@ fn remember(ctx: &Context, ready: &Prepared, payload: &Value, started_at: &str) 
         extra_repos: spec.extra_repos.iter().map(extra_repo_path).collect(),
         provider: spec.provider.clone(),
         provider_identity: provider_identity(spec),
+        runner,
     };
     if let Err(error) = markers::write(&ctx.home, &ctx.cloud_yaml_path(), &marker) {
         ctx.console.err_line(&format!(

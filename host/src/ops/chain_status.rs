@@ -89,7 +89,12 @@ pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Opti
         session: session.unwrap_or(&fallback.session.0),
         chain_log: &chain_log,
     };
-    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
+    // A chain on a runner of its own is observed there (its marker names it).
+    let runner = marker
+        .as_ref()
+        .filter(|m| markers::remote_spec(m) == Some(remote_spec.as_str()))
+        .and_then(|m| markers::runner(m));
+    let mut session = super::chain_runner::session_on(ctx, &spec, runner)?;
     let observed = observe::observe(&mut session, &probe);
     let Some(observation) = super::diagnose::explained(&mut session, observed)? else {
         return Ok(None);
@@ -103,6 +108,10 @@ pub fn chain_status(ctx: &mut Context, pick: &ChainPick<'_>) -> CloudResult<Opti
 /// directory that holds the workspaces) in one remote call; `None` on a dry run.
 fn chain_list(ctx: &mut Context, spec: &CloudSpec) -> CloudResult<Option<ChainStatus>> {
     let root = megaplan_cloud_shell::posix_parent(spec.repo.workspace.trim_end_matches('/'));
+    let runners = markers::runners(&ctx.home, &ctx.cloud_yaml_path());
+    if !runners.is_empty() {
+        return super::chain_runner::list_everywhere(ctx, spec, &root, &runners);
+    }
     let mut session = ctx.open_session(spec, SessionRequest::plain())?;
     let listed = listing::list(&mut session, &root);
     Ok(

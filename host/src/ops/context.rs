@@ -65,6 +65,9 @@ pub struct SessionRequest<'a> {
     /// Run every probe afresh rather than answer from what earlier runs remembered
     /// (`doctor`, which is where an operator looks when something seems off).
     pub fresh_probes: bool,
+    /// The chain's own runner the operations are for (`runner.selected`); `None` for
+    /// the configuration's own.
+    pub runner: Option<String>,
 }
 
 impl SessionRequest<'_> {
@@ -76,6 +79,7 @@ impl SessionRequest<'_> {
             mount: Mount::PathOnly,
             check_programs: true,
             fresh_probes: false,
+            runner: None,
         }
     }
 }
@@ -229,6 +233,7 @@ impl Context {
         let is_set = |name: &str| self.secrets.is_set(name);
         let mut provider = provider;
         let mut context = op_context(spec, request.session, &is_set);
+        context.runner = request.runner;
         // A provider that declares its section's schema (every built-in does) gets it
         // checked, located in cloud.yaml, and with its defaults, before any operation;
         // what it finds wrong itself is located there too.

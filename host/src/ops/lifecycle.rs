@@ -12,9 +12,20 @@ pub(super) fn with_deploy_dir<T>(
     spec: &CloudSpec,
     operation: impl FnOnce(&mut Session) -> CloudResult<T>,
 ) -> CloudResult<T> {
+    with_deploy_dir_on(ctx, spec, None, operation)
+}
+
+/// `with_deploy_dir` for a chain's own runner (`None`: the configuration's own).
+pub(super) fn with_deploy_dir_on<T>(
+    ctx: &Context,
+    spec: &CloudSpec,
+    runner: Option<String>,
+    operation: impl FnOnce(&mut Session) -> CloudResult<T>,
+) -> CloudResult<T> {
     let deploy_dir = crate::deploy_dir::materialize(spec, &ctx.home)?;
     let request = SessionRequest {
         mount: Mount::Rendered(&deploy_dir),
+        runner,
         ..SessionRequest::plain()
     };
     let mut session = ctx.open_session(spec, request)?;
@@ -32,24 +43,30 @@ pub fn build(ctx: &mut Context) -> CloudResult<()> {
 /// answers.
 pub fn deploy(ctx: &mut Context, wait: Option<std::time::Duration>) -> CloudResult<()> {
     let spec = ctx.load_spec()?;
-    let port = spec.resources.port;
-    with_deploy_dir(ctx, &spec, |session| {
-        session.deploy()?;
-        let can_probe = session
-            .description()
-            .has_feature(crate::plugin::Feature::RemoteExec);
-        match wait {
-            Some(timeout) if session.runs_programs() && can_probe => {
-                if session.show_progress {
-                    session.step("deploy: waiting for the runner's health server");
-                }
-                let healthy = super::health::wait(session, port, timeout);
-                session.end_steps();
-                healthy
+    with_deploy_dir(ctx, &spec, |session| deploy_and_wait(session, &spec, wait))
+}
+
+/// Deploys the session's runner and, unless `wait` is `None`, waits for its health.
+pub(super) fn deploy_and_wait(
+    session: &mut Session,
+    spec: &CloudSpec,
+    wait: Option<std::time::Duration>,
+) -> CloudResult<()> {
+    session.deploy()?;
+    let can_probe = session
+        .description()
+        .has_feature(crate::plugin::Feature::RemoteExec);
+    match wait {
+        Some(timeout) if session.runs_programs() && can_probe => {
+            if session.show_progress {
+                session.step("deploy: waiting for the runner's health server");
             }
-            _ => Ok(()),
+            let healthy = super::health::wait(session, spec.resources.port, timeout);
+            session.end_steps();
+            healthy
         }
-    })
+        _ => Ok(()),
+    }
 }
 
 /// The configured provider with the persistent deploy directory's path.

@@ -3,6 +3,7 @@
 //! action needs comes from its [`Context`].
 
 mod chain;
+mod chain_runner;
 mod chain_status;
 mod conformance;
 mod context;

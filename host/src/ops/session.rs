@@ -216,6 +216,16 @@ impl Session {
         Ok(())
     }
 
+    /// Whether the configuration gives each isolated chain a runner of its own.
+    pub fn chain_runners(&mut self) -> CloudResult<bool> {
+        self.provider.chain_runners(&self.ctx)
+    }
+
+    /// The chain's own runner this session's operations are for, if any.
+    pub fn runner(&self) -> Option<&str> {
+        self.ctx.runner.as_deref()
+    }
+
     pub fn destroy(&mut self) -> CloudResult<()> {
         let destroyed = self.provider.destroy(&self.ctx);
         self.past_the_dry_run(destroyed, ())

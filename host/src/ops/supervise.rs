@@ -7,7 +7,7 @@ mod guard;
 use serde_json::{Value, json};
 
 use super::chain_status::{find_remote_spec, local_view, provider_identity};
-use super::context::{Context, SessionRequest};
+use super::context::Context;
 use crate::error::{CloudError, CloudResult};
 use crate::markers;
 use crate::plugin::Feature;
@@ -78,7 +78,12 @@ pub fn supervise(
     let chain_log = local.chain_log();
     // The runner's lock says who holds it and for how long it counts.
     let remote_holder = format!("{holder} ttl={}", settings.lock_ttl_secs);
-    let mut session = ctx.open_session(&spec, SessionRequest::plain())?;
+    // A chain on a runner of its own is supervised there (its marker names it).
+    let runner = marker
+        .as_ref()
+        .filter(|m| markers::remote_spec(m) == Some(remote_spec.as_str()))
+        .and_then(|m| markers::runner(m));
+    let mut session = super::chain_runner::session_on(ctx, &spec, runner)?;
     let remote_exec = session.description().has_feature(Feature::RemoteExec);
     let request = Tick {
         probe: Probe {

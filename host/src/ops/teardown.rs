@@ -88,6 +88,14 @@ pub fn destroy(
         // After the runner, which holds it.
         session.remove_volume()?;
     }
+    // The chains' own runners go too, each with its volume on a purge.
+    for runner in crate::markers::runners(&ctx.home, &ctx.cloud_yaml_path()) {
+        let mut chain_runner = super::chain_runner::session_on(ctx, &spec, Some(&runner))?;
+        chain_runner.destroy()?;
+        if purge && provider_removes(&chain_runner, persistence.as_ref()) {
+            chain_runner.remove_volume()?;
+        }
+    }
     if dry_run {
         return Ok(true);
     }

@@ -10,16 +10,23 @@ use serde::Deserialize;
 /// The label every Docker secret of a runner carries, with the service's name.
 pub const SECRET_LABEL: &str = "megaplan-cloud.service";
 
-/// The longest service name: its secrets are `<service>-<nonce>-<n>`, and Docker
-/// allows 64 characters in a secret's name.
+/// The longest `swarm.service`: a chain's runner is `<service>-<runner>` (a runner's
+/// name is at most 24), within Docker's 63 characters for a service.
 const SERVICE_MAX: usize = 32;
 
 #[derive(Deserialize)]
 pub struct Config {
+    /// The runner's service: `swarm.service`, or a chain's own (`<service>-<runner>`).
     pub service: String,
     image: Option<String>,
     registry: Option<String>,
+    /// The runner's volume: `swarm.volume`, or a chain's own (`<volume>-<runner>`).
     pub volume: String,
+    #[serde(default)]
+    pub runner_per_chain: bool,
+    /// `swarm.service` as configured, which names the image whichever runner this is.
+    #[serde(skip)]
+    configured_service: String,
     #[serde(default)]
     pub constraints: Vec<String>,
     #[serde(default)]
@@ -27,20 +34,30 @@ pub struct Config {
 }
 
 impl Config {
+    /// The section, checked, with the names of the runner the operation is for: a
+    /// chain's own when chains get runners of their own and the host named one.
     pub fn read(ctx: &Context) -> Result<Self, ProviderError> {
-        let config: Config = parse_config(ctx, "swarm")?;
+        let mut config: Config = parse_config(ctx, "swarm")?;
         config.check()?;
+        config.configured_service = config.service.clone();
+        if let Some(runner) = runner::selected().filter(|_| config.runner_per_chain) {
+            runner_name(&runner)?;
+            config.service = format!("{}-{runner}", config.service);
+            config.volume = format!("{}-{runner}", config.volume);
+        }
         Ok(config)
     }
 
-    /// The image `build` tags and `deploy` runs.
+    /// The image `build` tags and `deploy` runs: one for every runner, named after
+    /// `swarm.service` whichever runner this is.
     pub fn image(&self) -> String {
         match (&self.image, &self.registry) {
             (Some(image), _) => image.clone(),
             (None, Some(registry)) => {
-                format!("{}/{}:latest", registry.trim_end_matches('/'), self.service)
+                let registry = registry.trim_end_matches('/');
+                format!("{registry}/{}:latest", self.configured_service)
             }
-            (None, None) => format!("{}:latest", self.service),
+            (None, None) => format!("{}:latest", self.configured_service),
         }
     }
 
@@ -119,6 +136,24 @@ fn reference_word(field: &str, value: &str) -> Result<(), ProviderError> {
     Err(invalid(format!(
         "`swarm.{field}` must be an image reference (letters, digits, `.`, `_`, `-`, `:`, `/`, `@`); got {value:?}"
     )))
+}
+
+/// A runner's name as the host derives it from a chain (lower-case letters, digits and
+/// `-`, at most 24): anything else did not come from the host's rule.
+fn runner_name(runner: &str) -> Result<(), ProviderError> {
+    let ok = !runner.is_empty()
+        && runner.len() <= 24
+        && !runner.starts_with('-')
+        && runner
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        return Ok(());
+    }
+    Err(error(
+        ErrorKind::InvalidArgs,
+        format!("the runner {runner:?} is not a name the host gives a chain's runner"),
+    ))
 }
 
 fn invalid(message: String) -> ProviderError {

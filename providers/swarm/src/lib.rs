@@ -149,6 +149,11 @@ impl ProviderImpl for Swarm {
         observe::observe(&ctx, &config)
     }
 
+    /// `swarm.runner_per_chain`: each isolated chain gets a service of its own.
+    fn chain_runners(ctx: Context) -> Result<bool, ProviderError> {
+        Ok(Config::read(&ctx)?.runner_per_chain)
+    }
+
     /// Scales the service to no replica, then waits until its task's container has
     /// stopped (Swarm stops it in the background, after up to its grace period), as
     /// `docker stop` does for the other providers; the volume stays, and `deploy`

@@ -2,7 +2,7 @@
 //! delivered as Docker secrets.
 //!
 //! A Docker secret cannot change, so every deploy creates the runner's secrets afresh,
-//! named `<service>-<nonce>-<n>` and labelled with the service, each read by `docker
+//! named `mpc-<nonce>-<n>` and labelled with the service, each read by `docker
 //! secret create` from its standard input (the host writes the value there: it is never
 //! an argument, and never seen by this provider). The task finds each one as the file
 //! `/run/secrets/<NAME>`, which the runner's entrypoint and login shells export. The
@@ -80,7 +80,9 @@ fn create_secrets(ctx: &Context, config: &Config) -> Result<Vec<(String, String)
         .iter()
         .filter(|name| !ctx.unset_secrets.contains(name));
     for (n, name) in set.enumerate() {
-        let object = format!("{}-{}-{n}", config.service, ctx.nonce);
+        // Not named after the service: a chain's service name and the nonce would not
+        // fit Docker's 64 characters. The label says whose it is.
+        let object = format!("mpc-{}-{n}", ctx.nonce);
         docker(None)
             .args(["secret", "create"])
             .arg(format!("--label={SECRET_LABEL}={}", config.service))

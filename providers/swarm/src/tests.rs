@@ -37,12 +37,12 @@ fn a_first_deploy_creates_the_service_with_its_secret_volume_and_constraints() {
         )
         .reply(
             &["docker", "secret", "ls"],
-            Reply::ok(format!("runner-{NONCE}-0\nrunner-old-0\n")),
+            Reply::ok(format!("mpc-{NONCE}-0\nrunner-old-0\n")),
         )
         .otherwise(Reply::ok(""));
     host.call("deploy", Swarm::deploy).unwrap();
     let calls = host.calls();
-    let object = format!("runner-{NONCE}-0");
+    let object = format!("mpc-{NONCE}-0");
     // The secret's value goes on stdin, by name; the unset one not at all.
     assert_eq!(
         calls[0].argv(),
@@ -89,7 +89,7 @@ fn a_later_deploy_swaps_the_secrets_and_the_constraints_that_changed() {
         .unwrap();
     let expected = format!(
         "docker service update --detach --force --image=reg.example:5000/team/runner:latest --replicas=1 --env-add=PORT=8080 \
-         --secret-rm=runner-old-0 --secret-add=source=runner-{NONCE}-0,target=API_KEY,mode=0400 \
+         --secret-rm=runner-old-0 --secret-add=source=mpc-{NONCE}-0,target=API_KEY,mode=0400 \
          --constraint-rm=node.role==worker --constraint-add=node.hostname==b --with-registry-auth runner"
     );
     assert_eq!(update, expected);
@@ -323,4 +323,54 @@ fn down_scales_to_zero_then_waits_for_the_container_to_stop() {
         argvs(&host)[1..],
         ["docker service scale --detach runner=0", "docker wait abc"]
     );
+}
+
+#[test]
+fn a_chains_runner_is_a_service_and_volume_of_its_own_running_the_same_image() {
+    let host = host(json!({"runner_per_chain": true}))
+        .runner(Some("chain-a"))
+        .reply(
+            &["docker", "service", "inspect"],
+            Reply::fail(1, "no such service"),
+        )
+        .otherwise(Reply::ok(""));
+    assert!(host.call("chain-runners", Swarm::chain_runners).unwrap());
+    host.call("deploy", Swarm::deploy).unwrap();
+    let create = argvs(&host)
+        .into_iter()
+        .find(|a| a.starts_with("docker service create"))
+        .unwrap();
+    for word in [
+        "--name=runner-chain-a",
+        "--mount=type=volume,source=runner-ws-chain-a,target=/workspace",
+        "--label=megaplan-cloud.runner=runner-chain-a",
+    ] {
+        assert!(create.contains(word), "{word} in {create}");
+    }
+    assert!(create.ends_with(" runner:latest"), "{create}");
+}
+
+#[test]
+fn a_selected_runner_is_ignored_unless_chains_get_their_own_and_must_be_a_hosts_name() {
+    let shared = host(json!({}))
+        .runner(Some("chain-a"))
+        .otherwise(Reply::ok("c1\n"));
+    assert!(!shared.call("chain-runners", Swarm::chain_runners).unwrap());
+    shared
+        .call("exec", |ctx| Swarm::exec(ctx, "pwd".into(), Stdin::None))
+        .unwrap();
+    assert!(
+        argvs(&shared)[0].contains("service.name=runner "),
+        "{:?}",
+        argvs(&shared)
+    );
+
+    let forged = host(json!({"runner_per_chain": true}))
+        .runner(Some("../x --all"))
+        .otherwise(Reply::ok(""));
+    let err = forged
+        .call("exec", |ctx| Swarm::exec(ctx, "pwd".into(), Stdin::None))
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgs, "{}", err.message);
+    assert!(forged.calls().is_empty());
 }

@@ -45,6 +45,22 @@ impl Identity {
     pub fn name(&self) -> String {
         format!("{}-{}", self.slug, self.hash8())
     }
+
+    /// The name of the chain's own runner, when its provider gives it one: the slug's
+    /// first 15 letters and digits (other characters as `-`) and the hash, so at most
+    /// 24 lower-case characters a transport can put in a service or volume name.
+    pub fn runner_name(&self) -> String {
+        let head: String = self
+            .slug
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(15)
+            .collect();
+        match head.trim_matches('-') {
+            "" => format!("chain-{}", self.hash8()),
+            head => format!("{head}-{}", self.hash8()),
+        }
+    }
 }
 
 /// Lower-cased; every run of characters outside `[A-Za-z0-9_.-]` becomes one `-`;

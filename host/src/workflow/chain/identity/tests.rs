@@ -159,3 +159,31 @@ fn session_file_names_stay_in_their_directory() {
         format!(".megaplan/cloud-chain-{}.log", file_stem("s/../x"))
     );
 }
+
+#[test]
+fn a_chains_runner_name_is_short_lower_case_and_its_own() {
+    let labels = ["m1".to_string()];
+    let plain = Identity::new("release-train", None, &labels);
+    assert_eq!(
+        plain.runner_name(),
+        format!("release-train-{}", plain.hash8())
+    );
+    let long = Identity::new("A very_long.Spec name for a chain", None, &labels);
+    let name = long.runner_name();
+    assert!(name.len() <= 24, "{name}");
+    assert!(
+        name.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        "{name}"
+    );
+    assert!(
+        name.ends_with(long.hash8()) && !name.starts_with('-'),
+        "{name}"
+    );
+    let odd = Identity::new("___", None, &labels);
+    assert_eq!(odd.runner_name(), format!("chain-{}", odd.hash8()));
+    assert_ne!(
+        plain.runner_name(),
+        Identity::new("release-train", Some("seed"), &labels).runner_name()
+    );
+}
