@@ -10,6 +10,7 @@ pub mod out_of_tree;
 pub mod persistence_flow;
 pub mod process;
 pub mod supervise_flow;
+pub mod swarm;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

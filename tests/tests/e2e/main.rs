@@ -21,5 +21,6 @@ mod railway_provider;
 mod redaction_paths;
 mod scaffold;
 mod ssh_e2e;
+mod swarm_chains_e2e;
 mod swarm_e2e;
 mod transcripts;
