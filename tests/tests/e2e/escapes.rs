@@ -212,7 +212,7 @@ fn a_flood_of_host_calls_is_cut_off() {
 #[test]
 fn a_granted_program_is_still_held_to_its_argument_rules() {
     let h = harness();
-    let mut p = h.load_granted(&["echo", "ssh", "docker"]);
+    let mut p = h.load_granted(&["echo", "ssh", "docker", "kubectl"]);
     let marker = h.deploy_dir.path().join("pwned");
     let attacks = [
         format!(
@@ -222,6 +222,10 @@ fn a_granted_program_is_still_held_to_its_argument_rules() {
         "run ssh -F /tmp/evil_config 127.0.0.1 true".to_string(),
         "run docker run --privileged -v /:/host alpine true".to_string(),
         "run docker compose -f /dev/stdin up".to_string(),
+        // kubectl on other credentials, a plugin, a copy off this machine.
+        "run kubectl --kubeconfig /tmp/other get pods".to_string(),
+        "run kubectl krew install evil".to_string(),
+        "run kubectl cp pod:/etc/passwd /tmp/x".to_string(),
         // Declared, yet refused where they would do what a refused argument does.
         "run-env DOCKER_HOST=tcp://198.51.100.7:2375 docker ps".to_string(),
         format!(

@@ -41,6 +41,7 @@ impl ProviderImpl for Mischief {
                 program("stat"),
                 program("ssh"),
                 program("docker"),
+                program("kubectl"),
             ],
             // It declares variables that would steer docker and ssh elsewhere: declaring
             // them must not be enough to use them on a program held to argument rules.
