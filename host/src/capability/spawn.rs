@@ -1,29 +1,25 @@
 //! Starting processes: the only code in megaplan-cloud allowed to (the lint
 //! configuration bans `std::process::Command` everywhere else).
 //!
-//! Captured and streamed commands get a process group of their own, so a timeout kills
-//! everything they started, not just the first process; and since the terminal's Ctrl-C
-//! no longer reaches them, an interrupt of megaplan-cloud is forwarded to every live group
-//! before megaplan-cloud itself stops. Terminal commands stay in the foreground group so
+//! Captured and streamed commands get a process group of their own (`groups.rs`), so a
+//! timeout kills everything they started, not just the first process; and since the
+//! terminal's Ctrl-C no longer reaches them, an interrupt of megaplan-cloud is
+//! forwarded to every live group before megaplan-cloud itself stops. Terminal commands stay in the foreground group so
 //! the operator's keys reach them.
 
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
-use std::collections::BTreeSet;
-
-use super::{Channel, StreamSink};
 use std::io::{Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Mutex, Once, mpsc};
+use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use wait_timeout::ChildExt;
-
-use super::Output;
+use super::groups::{LiveGroup, kill_group, spawn_watchdog, wait_until};
 use super::stdin::StdinBytes;
+use super::{Channel, Output, StreamSink};
 
 pub(super) struct Launch<'a> {
     pub path: &'a Path,
@@ -39,56 +35,6 @@ pub(super) struct Launch<'a> {
 pub(super) struct Outcome {
     pub output: Output,
     pub timed_out: bool,
-}
-
-/// Process groups of the commands running now.
-static LIVE_GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
-static FORWARD_INTERRUPTS: Once = Once::new();
-
-/// Keeps a command's process group registered while it runs.
-struct LiveGroup(i32);
-
-impl LiveGroup {
-    /// Installs the interrupt forwarding; call before spawning, so that an interrupt
-    /// arriving as soon as the child runs is forwarded rather than lost.
-    fn prepare() {
-        FORWARD_INTERRUPTS.call_once(forward_interrupts);
-        super::reap::become_subreaper();
-    }
-
-    fn register(child: &Child) -> Self {
-        let pgid = child.id() as i32;
-        LIVE_GROUPS.lock().expect("not poisoned").insert(pgid);
-        LiveGroup(pgid)
-    }
-}
-
-impl Drop for LiveGroup {
-    fn drop(&mut self) {
-        LIVE_GROUPS.lock().expect("not poisoned").remove(&self.0);
-    }
-}
-
-/// On SIGINT, SIGTERM or SIGHUP: terminate every live group, then die of the signal as
-/// megaplan-cloud would have without a handler.
-fn forward_interrupts() {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
-        return;
-    };
-    thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            for &pgid in LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-                if let Some(pid) = rustix::process::Pid::from_raw(pgid) {
-                    let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::TERM);
-                }
-            }
-            // A command spawned a moment ago may not be registered yet: every child of
-            // ours, and what it started, gets the signal too.
-            super::reap::terminate_children();
-            let _ = signal_hook::low_level::emulate_default_handler(signal);
-        }
-    });
 }
 
 /// Finds a program on the host's PATH.
@@ -153,34 +99,10 @@ fn read_capped(mut pipe: impl Read, cap: usize) -> (Vec<u8>, bool) {
     (kept, truncated)
 }
 
-/// Ends the command and everything it started, even what left its process group.
-fn kill_group(child: &Child, tag: &str) {
-    super::reap::kill_everything(child.id() as i32, tag);
-}
-
 fn status_code(status: ExitStatus) -> i32 {
     status
         .code()
         .unwrap_or_else(|| -status.signal().unwrap_or(1))
-}
-
-/// Waits for the child until `deadline`; on expiry kills its process group.
-fn wait_until(
-    child: &mut Child,
-    deadline: Option<Instant>,
-    tag: &str,
-) -> std::io::Result<(ExitStatus, bool)> {
-    let Some(deadline) = deadline else {
-        return Ok((child.wait()?, false));
-    };
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    match child.wait_timeout(remaining)? {
-        Some(status) => Ok((status, false)),
-        None => {
-            kill_group(child, tag);
-            Ok((child.wait()?, true))
-        }
-    }
 }
 
 /// Runs to completion with stdout and stderr captured separately.
@@ -369,36 +291,6 @@ fn relay_both(
             }
         }
     }
-}
-
-/// Kills a process group when its deadline passes, unless cancelled first.
-struct Watchdog {
-    fired: mpsc::Receiver<bool>,
-    cancel: mpsc::Sender<()>,
-}
-
-impl Watchdog {
-    fn fired(self) -> bool {
-        let _ = self.cancel.send(());
-        self.fired.recv().unwrap_or(false)
-    }
-}
-
-fn spawn_watchdog(pid: u32, deadline: Instant, tag: String) -> Watchdog {
-    let (cancel, cancelled) = mpsc::channel::<()>();
-    let (fired_tx, fired) = mpsc::channel();
-    thread::spawn(move || {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let fire = matches!(
-            cancelled.recv_timeout(remaining),
-            Err(mpsc::RecvTimeoutError::Timeout)
-        );
-        if fire {
-            super::reap::kill_everything(pid as i32, &tag);
-        }
-        let _ = fired_tx.send(fire);
-    });
-    Watchdog { fired, cancel }
 }
 
 /// Runs on the operator's terminal: stdio inherited, same process group.
