@@ -53,14 +53,24 @@ fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> (T, Duration) {
     }
 }
 
-/// Swarm mode for the bench: started on loopback when the engine was not in a swarm.
-struct SwarmMode(bool);
+/// Swarm mode for the bench: started on loopback when the engine was not in a swarm,
+/// left at the end with the bridge network `swarm init` made (`swarm leave` keeps it).
+struct SwarmMode {
+    started: bool,
+    made_gwbridge: bool,
+}
 
 impl SwarmMode {
     fn enter() -> Self {
         if docker(&["info", "--format", "{{.Swarm.LocalNodeState}}"]) == "active" {
-            return SwarmMode(false);
+            return SwarmMode {
+                started: false,
+                made_gwbridge: false,
+            };
         }
+        let had_gwbridge = docker(&["network", "ls", "--format", "{{.Name}}"])
+            .lines()
+            .any(|name| name == "docker_gwbridge");
         docker(&[
             "swarm",
             "init",
@@ -69,16 +79,34 @@ impl SwarmMode {
             "--listen-addr",
             "127.0.0.1:2377",
         ]);
-        SwarmMode(true)
+        SwarmMode {
+            started: true,
+            made_gwbridge: !had_gwbridge,
+        }
     }
 }
 
 impl Drop for SwarmMode {
     fn drop(&mut self) {
-        if self.0 {
+        if self.started {
             let _ = Command::new("docker")
                 .args(["swarm", "leave", "--force"])
                 .output();
+        }
+        if self.made_gwbridge {
+            // Its endpoints may outlive the swarm by a moment. No panic here (a drop
+            // while unwinding would abort): CI's leftover check reports a failure.
+            let started = Instant::now();
+            while started.elapsed() < DEADLINE {
+                let removed = Command::new("docker")
+                    .args(["network", "rm", "docker_gwbridge"])
+                    .output()
+                    .is_ok_and(|out| out.status.success());
+                if removed {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
     }
 }

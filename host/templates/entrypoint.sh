@@ -9,6 +9,11 @@ exec > >(tee -a "$LOG") 2>&1
 
 echo "=== $(date -Iseconds) entrypoint starting ==="
 
+# As PID 1 this script gets no default action for SIGTERM: without a trap, `docker
+# stop` (and Swarm replacing a task) waits out its grace period and then kills. A stop
+# asked for is a clean exit, so the runner stops at once.
+trap 'echo "=== $(date -Iseconds) entrypoint stopping ==="; kill -TERM ${HEALTH_PID:-} 2>/dev/null || true; exit 0' TERM INT
+
 # Secrets delivered as files (Docker Swarm secrets: /run/secrets/NAME) become
 # environment variables, for this script and, through the profile, for every login
 # shell `exec` opens; a variable the container already has wins. Only the loader is

@@ -3,9 +3,10 @@
 //! one test at a time), and a project whose runner leaves nothing behind.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::e2e::{Project, docker, docker_ok, require_test_image};
-use crate::{TEST_IMAGE, free_port, unique};
+use crate::{TEST_IMAGE, free_port, poll, unique};
 
 /// The secret every swarm project is configured with.
 pub const SECRET: &str = "swarm-e2e-secret-value";
@@ -14,9 +15,12 @@ pub const SECRET: &str = "swarm-e2e-secret-value";
 static SWARM: Mutex<()> = Mutex::new(());
 
 /// Swarm mode for the length of a test: started on 127.0.0.1 when the engine was not
-/// in a swarm, and left again when dropped; an existing swarm is used and kept.
+/// in a swarm, and left again when dropped (with the bridge network `swarm init`
+/// made); an existing swarm is used and kept.
 pub struct SwarmMode {
     started: bool,
+    /// Whether `swarm init` made the `docker_gwbridge` network (`swarm leave` keeps it).
+    made_gwbridge: bool,
     _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
 
@@ -27,9 +31,13 @@ impl SwarmMode {
         if state == "active" {
             return SwarmMode {
                 started: false,
+                made_gwbridge: false,
                 _one_at_a_time: one_at_a_time,
             };
         }
+        let had_gwbridge = docker(&["network", "ls", "--format", "{{.Name}}"])
+            .lines()
+            .any(|name| name == "docker_gwbridge");
         docker_ok(&[
             "swarm",
             "init",
@@ -40,6 +48,7 @@ impl SwarmMode {
         ]);
         SwarmMode {
             started: true,
+            made_gwbridge: !had_gwbridge,
             _one_at_a_time: one_at_a_time,
         }
     }
@@ -49,6 +58,16 @@ impl Drop for SwarmMode {
     fn drop(&mut self) {
         if self.started {
             docker(&["swarm", "leave", "--force"]);
+        }
+        if self.made_gwbridge {
+            // Its endpoints may outlive the swarm by a moment.
+            poll(Duration::from_secs(20), || {
+                let removed = crate::process::command("docker")
+                    .args(["network", "rm", "docker_gwbridge"])
+                    .output()
+                    .is_ok_and(|out| out.status.success());
+                removed.then_some(())
+            });
         }
     }
 }

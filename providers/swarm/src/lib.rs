@@ -165,13 +165,10 @@ impl ProviderImpl for Swarm {
             .args(["service", "scale", "--detach"])
             .arg(format!("{}=0", config.service))
             .run_ok()?;
-        if let Some(runner) = running {
-            // `docker wait` fails only for a container already removed: stopped too.
-            docker(runner.endpoint.as_deref())
-                .args(["wait", &runner.container])
-                .run()?;
+        match running {
+            Some(runner) => runner.wait_stopped(),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Removes the service and its secrets; the workspace volume stays (the host asks

@@ -12,7 +12,7 @@ use megaplan_cloud_sdk::prelude::*;
 use serde::Deserialize;
 
 use crate::config::{Config, SECRET_LABEL, volume_target};
-use crate::task::docker;
+use crate::task::{self, docker};
 
 /// What `docker service inspect` says of the parts of a service a deploy changes.
 #[derive(Deserialize, Default)]
@@ -50,9 +50,21 @@ pub fn deploy(ctx: &Context, config: &Config) -> Result<(), ProviderError> {
         secrets: &secrets,
     };
     match current(config)? {
-        None => docker(None).args(spec.create()).run_ok()?,
-        Some(current) => docker(None).args(spec.update(&current)).run_ok()?,
-    };
+        None => {
+            docker(None).args(spec.create()).run_ok()?;
+        }
+        Some(current) => {
+            // The update replaces the running task (stop first, then start: one
+            // container on the workspace at a time). Until the old container has
+            // stopped it still answers, and a health check would pass on it, so the
+            // deploy returns only once it has.
+            let replaced = task::locate(config).ok();
+            docker(None).args(spec.update(&current)).run_ok()?;
+            if let Some(old) = replaced {
+                old.wait_stopped()?;
+            }
+        }
+    }
     let keep: Vec<&str> = secrets.iter().map(|(name, _)| name.as_str()).collect();
     remove_secrets(config, &keep)
 }
@@ -132,6 +144,8 @@ impl Spec<'_> {
             format!("--name={}", c.service),
             "--replicas=1".into(),
             "--restart-condition=any".into(),
+            // One container on the workspace at a time, even during an update.
+            "--update-order=stop-first".into(),
             format!("--label=megaplan-cloud.runner={}", c.service),
             format!("--env=PORT={}", self.port),
             format!("--mount={}", self.mount()),

@@ -42,6 +42,15 @@ impl Runner {
     pub fn shell(&self, flags: &[&str], line: &str) -> Cmd {
         self.exec(flags, ["bash", "-lc", line])
     }
+
+    /// Returns once the container has stopped (`docker wait` fails only for one
+    /// already removed: stopped too).
+    pub fn wait_stopped(&self) -> Result<(), ProviderError> {
+        docker(self.endpoint.as_deref())
+            .args(["wait", &self.container])
+            .run()?;
+        Ok(())
+    }
 }
 
 /// Finds the running task's container: on this machine's engine when no node is

@@ -60,7 +60,7 @@ fn a_first_deploy_creates_the_service_with_its_secret_volume_and_constraints() {
     assert!(!all.contains("UNSET_ONE"), "{all}");
     let create = &argvs(&host)[2];
     for word in [
-        "docker service create --detach --name=runner --replicas=1 --restart-condition=any",
+        "docker service create --detach --name=runner --replicas=1 --restart-condition=any --update-order=stop-first",
         "--env=PORT=8080",
         "--mount=type=volume,source=runner-ws,target=/workspace",
         "--constraint=node.role==manager",
@@ -81,12 +81,22 @@ fn a_later_deploy_swaps_the_secrets_and_the_constraints_that_changed() {
     let current = r#"{"secrets":["runner-old-0"],"constraints":["node.role==worker","node.labels.x==1"],"mounts":[{"Type":"volume","Source":"runner-ws","Target":"/workspace"}]}"#;
     let host = host(json!({"constraints": ["node.labels.x==1", "node.hostname==b"], "registry": "reg.example:5000/team"}))
         .reply(&["docker", "service", "inspect"], Reply::ok(current))
+        .reply(&["docker", "ps"], Reply::ok("old-task\n"))
         .otherwise(Reply::ok(""));
     host.call("deploy", Swarm::deploy).unwrap();
-    let update = argvs(&host)
-        .into_iter()
-        .find(|a| a.starts_with("docker service update"))
+    let argvs = argvs(&host);
+    let at = argvs
+        .iter()
+        .position(|a| a.starts_with("docker service update"))
         .unwrap();
+    // The replaced task's container was found first, and the deploy returns once it
+    // has stopped: until then a health check would pass on it.
+    assert!(
+        argvs[..at].iter().any(|a| a.starts_with("docker ps ")),
+        "{argvs:?}"
+    );
+    assert_eq!(argvs[at + 1], "docker wait old-task");
+    let update = argvs[at].clone();
     let expected = format!(
         "docker service update --detach --force --image=reg.example:5000/team/runner:latest --replicas=1 --env-add=PORT=8080 \
          --secret-rm=runner-old-0 --secret-add=source=mpc-{NONCE}-0,target=API_KEY,mode=0400 \

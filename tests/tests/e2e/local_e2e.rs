@@ -147,9 +147,20 @@ fn the_whole_lifecycle_on_a_real_docker_engine() {
     project.attach_reaches_the_agent_session();
 
     project.ok(&["down"]);
+    // Stopped on request, not killed when the grace period ran out (137): the
+    // entrypoint, PID 1, ends itself on SIGTERM.
     assert_eq!(
-        docker_ok(&["inspect", "-f", "{{.State.Running}}", &local.container()]),
-        "false"
+        docker_ok(&[
+            "inspect",
+            "-f",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            &local.container()
+        ]),
+        "false 0"
+    );
+    assert!(
+        project.ok(&["logs"]).contains("entrypoint stopping"),
+        "the entrypoint says it stops"
     );
     // A dry run asks nothing and changes nothing: it shows the teardown's commands.
     let dry = project.run(&["--dry-run", "destroy"]);
