@@ -22,7 +22,7 @@ use megaplan_cloud::plugin::registry::Registry;
 use megaplan_cloud::plugin::{Limits, LogSource, OpContext, ProviderInstance, Runtime};
 use megaplan_cloud::redact::Redactor;
 use megaplan_cloud::secrets::Secrets;
-use megaplan_cloud_tests::e2e::{Sshd, require_test_image};
+use megaplan_cloud_tests::e2e::{Sshd, docker, require_test_image};
 use megaplan_cloud_tests::{TEST_DOCKERFILE, TEST_IMAGE, poll_result};
 
 const SECRET_NAME: &str = "TRANSCRIPT_SECRET";
@@ -239,11 +239,27 @@ fn golden_commands(name: &str, shown: Vec<String>) {
     }
 }
 
+/// The images a recording built, removed when dropped: `destroy` keeps the image, as
+/// the reference does; a test run should not.
+struct BuiltImages(&'static [&'static str]);
+
+impl Drop for BuiltImages {
+    fn drop(&mut self) {
+        if recording() {
+            for image in self.0 {
+                docker(&["rmi", "-f", image]);
+            }
+        }
+    }
+}
+
 #[test]
 fn local_provider_transcript() {
     if recording() {
         require_test_image();
     }
+    // Compose v2 names the image `<project>-agent`, docker-compose v1 `<project>_agent`.
+    let _images = BuiltImages(&["mpc-transcript-local-agent", "mpc-transcript-local_agent"]);
     let place = Place::new(&[]);
     let spec = place.spec(&format!(
         "provider: local\nrepo: {{url: file:///opt/seed-repo}}\nlocal: {{compose_project: mpc-transcript-local}}\n\
@@ -261,6 +277,8 @@ fn ssh_provider_transcript() {
         require_test_image();
         Sshd::start()
     });
+    // The sshd's engine is this machine's.
+    let _images = BuiltImages(&["mpc-transcript-ssh"]);
     let (dir, port) = match &sshd {
         Some(sshd) => (sshd.dir.path().display().to_string(), sshd.port.to_string()),
         None => (
