@@ -4,7 +4,11 @@
 //!
 //! Swarm restarts a runner by starting a new task with a new container, so a
 //! container's own restart count stays 0: the restarts reported are the earlier tasks
-//! Swarm still lists (its task history, five by default).
+//! that failed (crashed, or were rejected at start) among those Swarm still lists (its
+//! task history, five by default). Like a container's restart count, that leaves out
+//! the stops asked for: a task a redeploy replaced or `down` stopped is no restart, and
+//! a crash loop right after a redeploy is seen as failures grow, not hidden behind a
+//! history already full of replaced tasks.
 
 use megaplan_cloud_sdk::docker::{self as inspect, INSPECT_FORMAT};
 use megaplan_cloud_sdk::prelude::*;
@@ -55,6 +59,11 @@ pub fn from_tasks(service: &str, tasks: &[TaskLine]) -> Observation {
         return inspect::missing(&format!("service {service} has no task"));
     };
     let earlier = u32::try_from(tasks.len() - 1).unwrap_or(u32::MAX);
+    let failed = tasks
+        .iter()
+        .filter(|t| !std::ptr::eq(*t, current))
+        .filter(|t| matches!(t.state_word(), "Failed" | "Rejected"))
+        .count();
     let state = match (current.state_word(), wanted(&current)) {
         ("Running", _) => ContainerState::Running,
         (_, true) if earlier > 0 => ContainerState::Restarting,
@@ -74,7 +83,7 @@ pub fn from_tasks(service: &str, tasks: &[TaskLine]) -> Observation {
         state,
         image_id: None,
         started_at: None,
-        restart_count: Some(earlier),
+        restart_count: Some(u32::try_from(failed).unwrap_or(u32::MAX)),
         disk: None,
         detail: format!(
             "task {}{on}{error} ({earlier} earlier tasks listed)",

@@ -241,6 +241,20 @@ fn tasks_read_as_running_restarting_stopped_or_missing() {
         ContainerState::Restarting
     );
 
+    // A task a redeploy replaced is no restart; one that crashed is.
+    let redeployed = parse_tasks(
+        "Running\tRunning 1 minute ago\tbox1\t\nShutdown\tShutdown 1 minute ago\tbox1\t\n\
+         Shutdown\tFailed 1 hour ago\tbox1\t\"task: non-zero exit (137)\"\n\
+         Shutdown\tRejected 2 hours ago\tbox1\t\"No such image\"\n",
+    );
+    let seen = from_tasks("runner", &redeployed);
+    assert_eq!(seen.restart_count, Some(2));
+    assert!(
+        seen.detail.contains("(3 earlier tasks listed)"),
+        "{}",
+        seen.detail
+    );
+
     let down = parse_tasks("Shutdown\tShutdown 5 seconds ago\tbox1\t\n");
     assert_eq!(from_tasks("runner", &down).state, ContainerState::Exited(0));
 

@@ -134,3 +134,45 @@ fn the_whole_lifecycle_on_a_real_single_node_swarm() {
     project.ok(&["destroy", "--yes", "--purge-workspace"]);
     assert!(!runner.volume_exists());
 }
+
+/// A redeploy whose runner dies at boot fails the deploy as a crash loop (Swarm keeps
+/// starting new tasks, so the container never stays stopped): the failed tasks are
+/// the restarts, counted apart from the healthy tasks redeploys replaced, with the
+/// log's tail redacted.
+#[test]
+fn a_redeploy_whose_runner_dies_at_boot_fails_as_a_crash_loop() {
+    let runner = Runner::new(env!("CARGO_BIN_EXE_mpc-e2e"));
+    let project = &runner.project;
+    project.ok(&["build"]);
+    project.ok(&["deploy"]);
+    // Swarm's task history (five tasks) filled with replaced, healthy tasks: counting
+    // every earlier task as a restart would see no growth and wait out the timeout.
+    for _ in 0..4 {
+        project.ok(&["deploy", "--no-wait"]);
+    }
+    let listed = docker_ok(&["service", "ps", "-q", &runner.service]);
+    assert_eq!(listed.lines().count(), 5, "{listed}");
+
+    let dying = format!(
+        "{}\nCMD [\"sh\", \"-c\", \"echo dying on purpose with $(cat /run/secrets/E2E_SECRET); exit 3\"]\n",
+        megaplan_cloud_tests::TEST_DOCKERFILE
+    );
+    std::fs::write(project.path().join("Dockerfile.test"), dying).unwrap();
+    project.ok(&["build"]);
+    let out = project.run(&["deploy", "--wait-timeout", "110"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let error: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    assert_eq!(error["error"], "runner_unhealthy", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("crash-looping"), "{message}");
+    assert!(
+        message.contains("dying on purpose with ***REDACTED***"),
+        "{message}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+    assert!(
+        error["observed"]["restart_count"].as_u64() >= Some(2),
+        "{error}"
+    );
+}
