@@ -104,6 +104,26 @@ impl Project {
     }
 
     /// Polls `exec` until the runner's tmux session `agent` exists.
+    /// Runs a command that must fail (exit 1) with its error as JSON on stdout; that
+    /// error.
+    pub fn error(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Builds a runner image whose boot prints `dying on purpose with <words>` (shell
+    /// words, expanded in the runner) and exits 3.
+    pub fn build_a_runner_that_dies(&self, words: &str) {
+        let dying = format!(
+            "{}\nCMD [\"sh\", \"-c\", \"echo dying on purpose with {words}; exit 3\"]\n",
+            crate::TEST_DOCKERFILE
+        );
+        std::fs::write(self.path().join("Dockerfile.test"), dying).unwrap();
+        self.ok(&["build"]);
+    }
+
     pub fn wait_for_agent(&self) {
         let up = poll(Duration::from_secs(120), || {
             let out = self.run(&["exec", "tmux has-session -t =agent && echo agent-up"]);

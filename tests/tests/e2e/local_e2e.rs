@@ -351,16 +351,8 @@ fn the_compose_v2_command_lines_drive_a_real_engine() {
 fn a_runner_that_dies_at_boot_fails_the_deploy() {
     let local = Local::new();
     let project = &local.project;
-    let dying = format!(
-        "{}\nCMD [\"sh\", \"-c\", \"echo dying on purpose with $E2E_SECRET; exit 3\"]\n",
-        megaplan_cloud_tests::TEST_DOCKERFILE
-    );
-    std::fs::write(project.path().join("Dockerfile.test"), dying).unwrap();
-    project.ok(&["build"]);
-    let out = project.run(&["deploy", "--wait-timeout", "60"]);
-    assert_eq!(out.status.code(), Some(1));
-    let error: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    project.build_a_runner_that_dies("$E2E_SECRET");
+    let error = project.error(&["deploy", "--wait-timeout", "60"]);
     assert_eq!(error["error"], "runner_unhealthy", "{error}");
     assert_eq!(error["observed"]["state"], "exited", "{error}");
     assert_eq!(error["observed"]["exit_code"], 3, "{error}");
@@ -370,7 +362,7 @@ fn a_runner_that_dies_at_boot_fails_the_deploy() {
         message.contains("dying on purpose with ***REDACTED***"),
         "{message}"
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+    assert!(!error.to_string().contains(SECRET));
 
     // Every remote workflow now says the runner is not running, not a raw exec error.
     for args in [

@@ -153,16 +153,8 @@ fn a_redeploy_whose_runner_dies_at_boot_fails_as_a_crash_loop() {
     let listed = docker_ok(&["service", "ps", "-q", &runner.service]);
     assert_eq!(listed.lines().count(), 5, "{listed}");
 
-    let dying = format!(
-        "{}\nCMD [\"sh\", \"-c\", \"echo dying on purpose with $(cat /run/secrets/E2E_SECRET); exit 3\"]\n",
-        megaplan_cloud_tests::TEST_DOCKERFILE
-    );
-    std::fs::write(project.path().join("Dockerfile.test"), dying).unwrap();
-    project.ok(&["build"]);
-    let out = project.run(&["deploy", "--wait-timeout", "110"]);
-    assert_eq!(out.status.code(), Some(1), "{out:?}");
-    let error: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    project.build_a_runner_that_dies("$(cat /run/secrets/E2E_SECRET)");
+    let error = project.error(&["deploy", "--wait-timeout", "110"]);
     assert_eq!(error["error"], "runner_unhealthy", "{error}");
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("crash-looping"), "{message}");
@@ -170,7 +162,7 @@ fn a_redeploy_whose_runner_dies_at_boot_fails_as_a_crash_loop() {
         message.contains("dying on purpose with ***REDACTED***"),
         "{message}"
     );
-    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+    assert!(!error.to_string().contains(SECRET));
     assert!(
         error["observed"]["restart_count"].as_u64() >= Some(2),
         "{error}"
