@@ -36,11 +36,13 @@ pub fn size_before(watch: &Watch) -> String {
 
 /// Polls until the session is dead, the chain has shown life, or the deadline; prints
 /// `alive=… size=… before=… state=… attempts=…`, then the log's tail when the session died.
-/// `$1` is the log's size before the launch.
+/// `$1` is the log's size before the launch. `date +%s` counts whole seconds, so the
+/// deadline is one second further than the timeout: the wait lasts at least the
+/// timeout (a deadline of now + 1 could pass in a millisecond).
 pub fn verify_line(watch: &Watch) -> String {
     let log = quote(&watch.log);
     format!(
-        "end=$(( $(date +%s) + {timeout} )); n=0; \
+        "end=$(( $(date +%s) + {timeout} + 1 )); n=0; \
          while :; do n=$((n+1)); alive=0; if tmux has-session -t {t} 2>/dev/null; then alive=1; fi; \
          size=$( (wc -c <{log}) 2>/dev/null) || size=0; state=0; if [ -e {state} ]; then state=1; fi; \
          if [ \"$alive\" = 0 ]; then break; fi; \
