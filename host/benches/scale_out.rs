@@ -38,19 +38,23 @@ fn docker(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Polls `check` until it answers, at most `DEADLINE`; how long that took.
-fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> (T, Duration) {
+/// Polls `check` until it answers, at most `DEADLINE`; the answer and how long it took.
+fn poll<T>(mut check: impl FnMut() -> Option<T>) -> Option<(T, Duration)> {
     let started = Instant::now();
     loop {
         if let Some(found) = check() {
-            return (found, started.elapsed());
+            return Some((found, started.elapsed()));
         }
-        assert!(
-            started.elapsed() < DEADLINE,
-            "{what}: not within {DEADLINE:?}"
-        );
+        if started.elapsed() >= DEADLINE {
+            return None;
+        }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// [`poll`] that must answer within `DEADLINE`.
+fn until<T>(what: &str, check: impl FnMut() -> Option<T>) -> (T, Duration) {
+    poll(check).unwrap_or_else(|| panic!("{what}: not within {DEADLINE:?}"))
 }
 
 /// Swarm mode for the bench: started on loopback when the engine was not in a swarm,
@@ -96,17 +100,13 @@ impl Drop for SwarmMode {
         if self.made_gwbridge {
             // Its endpoints may outlive the swarm by a moment. No panic here (a drop
             // while unwinding would abort): CI's leftover check reports a failure.
-            let started = Instant::now();
-            while started.elapsed() < DEADLINE {
-                let removed = Command::new("docker")
+            poll(|| {
+                let out = Command::new("docker")
                     .args(["network", "rm", "docker_gwbridge"])
                     .output()
-                    .is_ok_and(|out| out.status.success());
-                if removed {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
+                    .ok()?;
+                out.status.success().then_some(())
+            });
         }
     }
 }
