@@ -201,18 +201,12 @@ impl ProviderImpl for Swarm {
     }
 }
 
+/// How many times `remove_volume` lists the service's containers before it stops
+/// waiting for Swarm to finish removing them; each round is two `docker` calls.
+const REMOVAL_ROUNDS: usize = 50;
+
 fn remove_volume(config: &Config) -> Result<String, ProviderError> {
-    let containers = docker(None)
-        .args(["ps", "-aq", "--filter", &task::service_filter(config)])
-        .run_ok()?;
-    let ids: Vec<String> = containers
-        .stdout_text()
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
-    if !ids.is_empty() {
-        docker(None).args(["rm", "-f"]).args(ids).run_ok()?;
-    }
+    remove_containers(config)?;
     let removed = docker(None).args(["volume", "rm", &config.volume]).run()?;
     match removed.status {
         0 => Ok(format!("volume {} deleted", config.volume)),
@@ -221,6 +215,43 @@ fn remove_volume(config: &Config) -> Result<String, ProviderError> {
         }
         _ => Err(removed.failure("docker volume rm")),
     }
+}
+
+/// Removes the service's containers, which hold the volume. Swarm removes them too,
+/// in the background, once the service is gone: a container it is already removing
+/// refuses `docker rm` ("removal … is already in progress") and is still listed for a
+/// moment, so the list is read again until it is empty.
+fn remove_containers(config: &Config) -> Result<(), ProviderError> {
+    for _ in 0..REMOVAL_ROUNDS {
+        let listed = docker(None)
+            .args(["ps", "-aq", "--filter", &task::service_filter(config)])
+            .run_ok()?;
+        let ids: Vec<String> = listed
+            .stdout_text()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let removed = docker(None).args(["rm", "-f"]).args(ids).run()?;
+        if removed.status != 0 && !lost_races_only(&removed.stderr_text()) {
+            return Err(removed.failure("docker rm"));
+        }
+    }
+    Err(failed(format!(
+        "the containers of service {} were still being removed after {REMOVAL_ROUNDS} looks; the volume {} stays, and `megaplan-cloud destroy --yes --purge-workspace` tries again",
+        config.service, config.volume
+    )))
+}
+
+/// Every complaint of `docker rm -f` is about a container someone else is removing
+/// or has removed.
+fn lost_races_only(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .all(|line| line.contains("already in progress") || line.contains("No such container"))
 }
 
 fn deploy_dir(ctx: &Context) -> Result<String, ProviderError> {
