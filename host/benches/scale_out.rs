@@ -285,10 +285,14 @@ impl Drop for Service {
         let _ = Command::new("docker")
             .args(["service", "rm", &self.0])
             .output();
+        // Swarm removes the containers too, and refuses a second removal meanwhile.
         let filter = format!("label=com.docker.swarm.service.name={}", self.0);
-        let ids = docker(&["ps", "-aq", "--filter", &filter]);
-        for id in ids.lines() {
-            let _ = Command::new("docker").args(["rm", "-f", id]).output();
-        }
+        poll(|| {
+            let ids = docker(&["ps", "-aq", "--filter", &filter]);
+            for id in ids.lines() {
+                let _ = Command::new("docker").args(["rm", "-f", id]).output();
+            }
+            ids.is_empty().then_some(())
+        });
     }
 }

@@ -165,10 +165,17 @@ impl Drop for Runner {
             for secret in docker(&["secret", "ls", "-q", "--filter", &label]).lines() {
                 docker(&["secret", "rm", secret]);
             }
+            // Swarm removes the tasks' containers itself once the service is gone and
+            // refuses a second removal meanwhile: look until none is left, or the
+            // volume is still in use below.
             let filter = format!("label=com.docker.swarm.service.name={name}");
-            for id in docker(&["ps", "-aq", "--filter", &filter]).lines() {
-                docker(&["rm", "-f", id]);
-            }
+            poll(Duration::from_secs(30), || {
+                let ids = docker(&["ps", "-aq", "--filter", &filter]);
+                for id in ids.lines() {
+                    docker(&["rm", "-f", id]);
+                }
+                ids.trim().is_empty().then_some(())
+            });
         }
         let volumes = docker(&[
             "volume",
