@@ -66,6 +66,32 @@ pub mod runner {
         #[cfg(not(target_arch = "wasm32"))]
         return crate::testing::selected_runner();
     }
+
+    /// The longest name the host gives a chain's runner.
+    pub const NAME_MAX: usize = 24;
+
+    /// The chain's runner this operation is for, when the configuration gives chains
+    /// runners of their own (`per_chain`); `None` for the configuration's own runner.
+    /// The name goes into object names and command lines, so one the host would not
+    /// give (1 to 24 lower-case letters, digits and dashes, starting and ending with a
+    /// letter or digit) is refused as `invalid-args` before anything runs.
+    pub fn for_chain(per_chain: bool) -> Result<Option<String>, crate::ProviderError> {
+        let Some(name) = selected().filter(|_| per_chain) else {
+            return Ok(None);
+        };
+        let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+        let ok = name.len() <= NAME_MAX
+            && name.starts_with(alnum)
+            && name.ends_with(alnum)
+            && name.chars().all(|c| alnum(c) || c == '-');
+        if ok {
+            return Ok(Some(name));
+        }
+        Err(crate::error::error(
+            crate::ErrorKind::InvalidArgs,
+            format!("the runner {name:?} is not a name the host gives a chain's runner"),
+        ))
+    }
 }
 
 /// Lines for the operator, printed by the host (redacted) on standard error.

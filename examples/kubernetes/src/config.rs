@@ -14,18 +14,32 @@ pub struct Config {
     pub image: String,
     pub storage: String,
     pub storage_class: Option<String>,
+    #[serde(default)]
+    pub runner_per_chain: bool,
+    /// The chain's runner this operation is for (`<name>-<runner>`), if any.
+    #[serde(skip)]
+    pub chain_runner: Option<String>,
 }
 
 /// The longest runner name: a StatefulSet's pods carry a `controller-revision-hash`
 /// label of the name plus a hash, which must fit a label value (63).
 const NAME_MAX: usize = 40;
 
+/// The longest `kubernetes.name` when chains get runners of their own: a chain's
+/// runner is `<name>-<runner>`, within [`NAME_MAX`].
+const PER_CHAIN_NAME_MAX: usize = NAME_MAX - 1 - runner::NAME_MAX;
+
 impl Config {
     /// The section, with every value Kubernetes would refuse (or that a flag parser
-    /// would misread) refused here first, as `invalid-config`.
+    /// would misread) refused here first, as `invalid-config`; for a chain's own runner
+    /// (`runner_per_chain`), its objects are named `<name>-<runner>`.
     pub fn read(ctx: &Context) -> Result<Config, ProviderError> {
-        let config: Config = parse_config(ctx, "kubernetes")?;
-        dns_label("kubernetes.name", &config.name, NAME_MAX)?;
+        let mut config: Config = parse_config(ctx, "kubernetes")?;
+        let name_max = match config.runner_per_chain {
+            true => PER_CHAIN_NAME_MAX,
+            false => NAME_MAX,
+        };
+        dns_label("kubernetes.name", &config.name, name_max)?;
         dns_label("kubernetes.namespace", &config.namespace, 63)?;
         if let Some(context) = &config.context {
             word("kubernetes.context", context, |c| {
@@ -41,7 +55,20 @@ impl Config {
             c.is_ascii_alphanumeric() || "._-:/@".contains(c)
         })?;
         quantity(&config.storage)?;
+        if let Some(runner) = runner::for_chain(config.runner_per_chain)? {
+            config.name = format!("{}-{runner}", config.name);
+            config.chain_runner = Some(runner);
+        }
         Ok(config)
+    }
+
+    /// The manifest's file in the deploy directory: one per runner, so chains' runners
+    /// deployed at once do not write over each other's.
+    pub fn manifest_file(&self) -> String {
+        match &self.chain_runner {
+            Some(runner) => format!("runner-{runner}.yaml"),
+            None => "runner.yaml".into(),
+        }
     }
 
     /// `kubectl [--context C] --namespace N <words…>`: the cluster and namespace are

@@ -118,8 +118,8 @@ impl ProviderImpl for Kubernetes {
     fn deploy(ctx: Context) -> Result<(), ProviderError> {
         let config = Config::read(&ctx)?;
         let dir = deploy_dir(&ctx)?;
-        files::write_file("runner.yaml", manifest::render(&ctx, &config).as_bytes())
-            .map_err(failed)?;
+        let manifest = config.manifest_file();
+        files::write_file(&manifest, manifest::render(&ctx, &config).as_bytes()).map_err(failed)?;
         let secret = config.secret();
         config
             .kubectl(["delete", "secret", &secret, "--ignore-not-found"])
@@ -140,13 +140,19 @@ impl ProviderImpl for Kubernetes {
             ])
             .stdin(Stdin::EnvFile(entries))
             .run_ok()?;
-        let file = posix_join(&dir, "runner.yaml");
+        let file = posix_join(&dir, &manifest);
         config.kubectl(["apply", "-f", &file]).run_ok()?;
         let set = format!("statefulset/{}", config.name);
         config
             .kubectl(["rollout", "restart", &set])
             .run_ok()
             .map(drop)
+    }
+
+    /// `kubernetes.runner_per_chain`: each isolated chain gets a StatefulSet, pod,
+    /// Secret and claim of its own, named `<name>-<runner>`.
+    fn chain_runners(ctx: Context) -> Result<bool, ProviderError> {
+        Ok(Config::read(&ctx)?.runner_per_chain)
     }
 
     fn exec(ctx: Context, line: String, input: Stdin) -> Result<Output, ProviderError> {

@@ -31,14 +31,14 @@ fn argvs(host: &TestHost) -> Vec<String> {
         .collect()
 }
 
-/// The manifest `deploy` wrote, as its JSON documents.
-fn written_manifest(host: &TestHost) -> Vec<serde_json::Value> {
+/// The manifest `deploy` wrote into `file`, as its JSON documents.
+fn written_manifest(host: &TestHost, file: &str) -> Vec<serde_json::Value> {
     let call = host
         .calls()
         .into_iter()
         .find(|c| c.kind == CallKind::WriteFile)
-        .expect("deploy writes runner.yaml");
-    assert_eq!(call.command.args, ["runner.yaml"]);
+        .expect("deploy writes its manifest");
+    assert_eq!(call.command.args, [file]);
     let StdinSpec::Bytes(bytes) = &call.command.stdin else {
         panic!("the file's contents")
     };
@@ -73,7 +73,7 @@ fn deploy_makes_the_secret_from_the_env_file_and_applies_the_manifest() {
     };
     assert_eq!(entries.len(), 1, "{entries:?}");
 
-    let docs = written_manifest(&host);
+    let docs = written_manifest(&host, "runner.yaml");
     assert_eq!(docs[0]["kind"], "StatefulSet");
     assert_eq!(docs[1]["kind"], "Service");
     let set = &docs[0]["spec"];
@@ -237,4 +237,91 @@ fn the_declared_schema_is_the_one_the_host_reads() {
         serde_json::from_str(&<Kubernetes as ProviderImpl>::config_schema().unwrap()).unwrap();
     assert_eq!(schema["required"], json!(["image"]));
     assert_eq!(schema["properties"]["namespace"]["default"], "default");
+}
+
+#[test]
+fn a_chains_runner_has_objects_and_a_manifest_of_its_own() {
+    let host = host(json!({"runner_per_chain": true}))
+        .runner(Some("ship-it-1a2b3c4d"))
+        .otherwise(Reply::ok(""));
+    assert!(
+        host.call("chain-runners", Kubernetes::chain_runners)
+            .unwrap()
+    );
+    host.call("deploy", Kubernetes::deploy).unwrap();
+    host.call("exec", |ctx| {
+        Kubernetes::exec(ctx, "pwd".into(), Stdin::None)
+    })
+    .unwrap();
+    host.call("destroy", Kubernetes::destroy).unwrap();
+    host.call("volume", |ctx| {
+        Kubernetes::volume(ctx, VolumeAction::Remove)
+    })
+    .unwrap();
+    let (k, own) = ("kubectl --namespace agents", "runner-ship-it-1a2b3c4d");
+    assert_eq!(
+        argvs(&host),
+        [
+            format!("{k} delete secret {own}-env --ignore-not-found"),
+            format!("{k} create secret generic {own}-env --from-env-file=/dev/stdin"),
+            format!("{k} apply -f {DEPLOY_DIR}/runner-ship-it-1a2b3c4d.yaml"),
+            format!("{k} rollout restart statefulset/{own}"),
+            format!("{k} exec -i {own}-0 -c agent -- bash -lc pwd"),
+            format!(
+                "{k} delete statefulset/{own} service/{own} secret/{own}-env --ignore-not-found"
+            ),
+            format!("{k} delete pvc workspace-{own}-0 --ignore-not-found"),
+        ]
+    );
+    let docs = written_manifest(&host, "runner-ship-it-1a2b3c4d.yaml");
+    assert_eq!(docs[0]["metadata"]["name"], own);
+    assert_eq!(docs[1]["metadata"]["name"], own);
+    let agent = &docs[0]["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        agent["envFrom"][0]["secretRef"]["name"],
+        format!("{own}-env")
+    );
+}
+
+#[test]
+fn a_selected_runner_is_ignored_unless_chains_get_their_own_and_must_be_a_hosts_name() {
+    let shared = host(json!({})).runner(Some("ship-it-1a2b3c4d"));
+    assert!(
+        !shared
+            .call("chain-runners", Kubernetes::chain_runners)
+            .unwrap()
+    );
+    let shared = shared.otherwise(Reply::ok(""));
+    shared
+        .call("exec", |ctx| {
+            Kubernetes::exec(ctx, "pwd".into(), Stdin::None)
+        })
+        .unwrap();
+    assert!(
+        argvs(&shared)[0].contains(" runner-0 "),
+        "{:?}",
+        argvs(&shared)
+    );
+
+    let forged = host(json!({"runner_per_chain": true}))
+        .runner(Some("x --all"))
+        .otherwise(Reply::ok(""));
+    let err = forged
+        .call("exec", |ctx| {
+            Kubernetes::exec(ctx, "pwd".into(), Stdin::None)
+        })
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidArgs, "{}", err.message);
+    assert!(forged.calls().is_empty());
+
+    // `<name>-<runner>` must still fit a StatefulSet's name.
+    let long =
+        host(json!({"runner_per_chain": true, "name": "a".repeat(16)})).otherwise(Reply::ok(""));
+    let err = long.call("deploy", Kubernetes::deploy).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidConfig, "{}", err.message);
+    assert!(
+        err.message.contains("at most 15") || err.message.contains("1 to 15"),
+        "{}",
+        err.message
+    );
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 pub const SECRET_LABEL: &str = "megaplan-cloud.service";
 
 /// The longest `swarm.service`: a chain's runner is `<service>-<runner>` (a runner's
-/// name is at most 24), within Docker's 63 characters for a service.
+/// name is at most `runner::NAME_MAX`), within Docker's 63 characters for a service.
 const SERVICE_MAX: usize = 32;
 
 #[derive(Deserialize)]
@@ -40,8 +40,7 @@ impl Config {
         let mut config: Config = parse_config(ctx, "swarm")?;
         config.check()?;
         config.configured_service = config.service.clone();
-        if let Some(runner) = runner::selected().filter(|_| config.runner_per_chain) {
-            runner_name(&runner)?;
+        if let Some(runner) = runner::for_chain(config.runner_per_chain)? {
             config.service = format!("{}-{runner}", config.service);
             config.volume = format!("{}-{runner}", config.volume);
         }
@@ -136,24 +135,6 @@ fn reference_word(field: &str, value: &str) -> Result<(), ProviderError> {
     Err(invalid(format!(
         "`swarm.{field}` must be an image reference (letters, digits, `.`, `_`, `-`, `:`, `/`, `@`); got {value:?}"
     )))
-}
-
-/// A runner's name as the host derives it from a chain (lower-case letters, digits and
-/// `-`, at most 24): anything else did not come from the host's rule.
-fn runner_name(runner: &str) -> Result<(), ProviderError> {
-    let ok = !runner.is_empty()
-        && runner.len() <= 24
-        && !runner.starts_with('-')
-        && runner
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        return Ok(());
-    }
-    Err(error(
-        ErrorKind::InvalidArgs,
-        format!("the runner {runner:?} is not a name the host gives a chain's runner"),
-    ))
 }
 
 fn invalid(message: String) -> ProviderError {

@@ -198,3 +198,31 @@ fn the_context_carries_names_not_values() {
 fn an_import_outside_a_test_host_says_where_it_belongs() {
     let _ = Cmd::new("probectl").run();
 }
+
+#[test]
+fn a_chains_runner_is_named_only_when_chains_get_their_own_and_only_as_the_host_names_it() {
+    let for_chain = |given: Option<&str>, per_chain: bool| {
+        host()
+            .runner(given)
+            .call("exec", |_| crate::runner::for_chain(per_chain))
+    };
+    assert_eq!(for_chain(None, true).unwrap(), None);
+    assert_eq!(for_chain(Some("ship-it-1a2b3c4d"), false).unwrap(), None);
+    assert_eq!(
+        for_chain(Some("ship-it-1a2b3c4d"), true)
+            .unwrap()
+            .as_deref(),
+        Some("ship-it-1a2b3c4d")
+    );
+    let longest = "a".repeat(crate::runner::NAME_MAX);
+    assert!(for_chain(Some(&longest), true).is_ok());
+    for forged in ["", "-all", "x-", "Upper", "a b", "a/b", &"a".repeat(25)] {
+        let err = for_chain(Some(forged), true).unwrap_err();
+        assert_eq!(
+            err.kind,
+            ErrorKind::InvalidArgs,
+            "{forged:?}: {}",
+            err.message
+        );
+    }
+}
