@@ -99,6 +99,76 @@ fn the_kubernetes_example_passes_its_tests_and_the_suite_and_serves_as_provider_
     assert!(objects.is_some() && claim > objects, "{printed}");
 }
 
+/// With `runner_per_chain`, an isolated chain's launch deploys the chain's own
+/// runner first, every object named after it, then launches there: shown by a dry run
+/// through the real command line, since no cluster runs here.
+#[test]
+fn an_isolated_chain_gets_a_runner_of_its_own() {
+    let wasm = KUBERNETES.component();
+    let work = tempfile::tempdir().unwrap();
+    let home = work.path().join("home");
+    std::fs::write(
+        work.path().join("cloud.yaml"),
+        "provider: kubernetes\nrepo: {url: https://example.com/a.git}\n\
+         kubernetes: {namespace: agents, image: registry.example.com/runner:1, runner_per_chain: true}\n",
+    )
+    .unwrap();
+    std::fs::create_dir(work.path().join("ideas")).unwrap();
+    std::fs::write(work.path().join("ideas/a1.md"), "Go.\n").unwrap();
+    std::fs::write(
+        work.path().join("alpha.yaml"),
+        "milestones:\n  - {label: a1, idea: ideas/a1.md}\n",
+    )
+    .unwrap();
+    let install = [
+        "provider",
+        "install",
+        wasm.to_str().unwrap(),
+        "--grant",
+        "kubectl",
+        "--grant",
+        "docker",
+    ];
+    let installed = mpc(BIN, &home, work.path(), &system_path(), &install);
+    assert!(installed.status.success(), "{installed:?}");
+
+    let launch = ["--dry-run", "chain", "alpha.yaml", "--isolated"];
+    let shown = mpc(BIN, &home, work.path(), &system_path(), &launch);
+    let (printed, said) = (
+        String::from_utf8_lossy(&shown.stdout),
+        String::from_utf8_lossy(&shown.stderr),
+    );
+    assert!(shown.status.success(), "{printed}\n{said}");
+    let runner = said
+        .split("starting the chain's own runner ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the chain's runner is started: {said}"));
+    assert!(runner.starts_with("alpha-"), "{runner}");
+    let own = format!("megaplan-runner-{runner}");
+    let lines: Vec<&str> = printed.lines().collect();
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|line| line.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} in {printed}"))
+    };
+    let restarted = at(&format!("rollout restart statefulset/{own}"));
+    at(&format!(
+        "create secret generic {own}-env --from-env-file=/dev/stdin"
+    ));
+    let applied = lines[at(" apply -f ")];
+    assert!(
+        applied.ends_with(&format!("/runner-{runner}.yaml")),
+        "{applied}"
+    );
+    let launched = at(&format!("exec -i {own}-0 -c agent -- bash -lc"));
+    assert!(
+        restarted < launched,
+        "deployed before the launch: {printed}"
+    );
+}
+
 #[test]
 fn its_cassettes_hold_command_lines_kubectls_reference_accepts_and_a_valid_manifest() {
     let stand_ins = KUBERNETES.dir().join("tests");
