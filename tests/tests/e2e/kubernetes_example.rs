@@ -36,6 +36,30 @@ fn validate(manifest: &std::path::Path) -> std::process::Output {
         .unwrap()
 }
 
+/// A project in `work` whose cloud.yaml uses the kubernetes provider (its section
+/// with `extra` appended), the component installed with kubectl and docker granted.
+fn install_with(
+    home: &std::path::Path,
+    work: &std::path::Path,
+    wasm: &std::path::Path,
+    extra: &str,
+) {
+    std::fs::write(
+        work.join("cloud.yaml"),
+        format!(
+            "provider: kubernetes\nrepo: {{url: https://example.com/a.git}}\n\
+             kubernetes: {{namespace: agents, image: registry.example.com/runner:1{extra}}}\n"
+        ),
+    )
+    .unwrap();
+    let wasm = wasm.to_str().unwrap();
+    let install = [
+        "provider", "install", wasm, "--grant", "kubectl", "--grant", "docker",
+    ];
+    let installed = mpc(BIN, home, work, &system_path(), &install);
+    assert!(installed.status.success(), "{installed:?}");
+}
+
 #[test]
 fn the_kubernetes_example_passes_its_tests_and_the_suite_and_serves_as_provider_kubernetes() {
     KUBERNETES.unit_tests_pass();
@@ -59,17 +83,7 @@ fn the_kubernetes_example_passes_its_tests_and_the_suite_and_serves_as_provider_
         "{report}"
     );
 
-    std::fs::write(
-        work.path().join("cloud.yaml"),
-        "provider: kubernetes\nrepo: {url: https://example.com/a.git}\n\
-         kubernetes: {namespace: agents, image: registry.example.com/runner:1}\n",
-    )
-    .unwrap();
-    let install = [
-        "provider", "install", wasm_arg, "--grant", "kubectl", "--grant", "docker",
-    ];
-    let installed = mpc(BIN, &home, work.path(), &system_path(), &install);
-    assert!(installed.status.success(), "{installed:?}");
+    install_with(&home, work.path(), &wasm, "");
     let dry = mpc(
         BIN,
         &home,
@@ -107,12 +121,7 @@ fn an_isolated_chain_gets_a_runner_of_its_own() {
     let wasm = KUBERNETES.component();
     let work = tempfile::tempdir().unwrap();
     let home = work.path().join("home");
-    std::fs::write(
-        work.path().join("cloud.yaml"),
-        "provider: kubernetes\nrepo: {url: https://example.com/a.git}\n\
-         kubernetes: {namespace: agents, image: registry.example.com/runner:1, runner_per_chain: true}\n",
-    )
-    .unwrap();
+    install_with(&home, work.path(), &wasm, ", runner_per_chain: true");
     std::fs::create_dir(work.path().join("ideas")).unwrap();
     std::fs::write(work.path().join("ideas/a1.md"), "Go.\n").unwrap();
     std::fs::write(
@@ -120,17 +129,6 @@ fn an_isolated_chain_gets_a_runner_of_its_own() {
         "milestones:\n  - {label: a1, idea: ideas/a1.md}\n",
     )
     .unwrap();
-    let install = [
-        "provider",
-        "install",
-        wasm.to_str().unwrap(),
-        "--grant",
-        "kubectl",
-        "--grant",
-        "docker",
-    ];
-    let installed = mpc(BIN, &home, work.path(), &system_path(), &install);
-    assert!(installed.status.success(), "{installed:?}");
 
     let launch = ["--dry-run", "chain", "alpha.yaml", "--isolated"];
     let shown = mpc(BIN, &home, work.path(), &system_path(), &launch);
