@@ -86,10 +86,13 @@ fn render_long(secret: &str, form: LongForm) -> String {
     match form {
         LongForm::Glued => secret.to_string(),
         LongForm::Json => json(),
+        // Go's encoder escapes the HTML characters and, always, U+2028 and U+2029.
         LongForm::GoJson => json()
             .replace('<', "\\u003c")
             .replace('>', "\\u003e")
-            .replace('&', "\\u0026"),
+            .replace('&', "\\u0026")
+            .replace('\u{2028}', "\\u2028")
+            .replace('\u{2029}', "\\u2029"),
         LongForm::PythonQuote => utf8_percent_encode(secret, PYTHON_QUOTE).to_string(),
         LongForm::FormEncoded => utf8_percent_encode(secret, PYTHON_QUOTE)
             .to_string()
